@@ -1,0 +1,162 @@
+// Token table parsing and the role/method permission table.
+#include "libs/auth/auth.h"
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "libs/domain/validate.h"
+
+namespace secondvoice::auth {
+namespace {
+
+struct MethodRule {
+  absl::string_view method;
+  unsigned roles;  // bit per Role; admin is always allowed
+};
+
+constexpr unsigned Bit(Role role) { return 1u << static_cast<unsigned>(role); }
+constexpr unsigned kM = Bit(Role::kManager);
+constexpr unsigned kA = Bit(Role::kAgent);
+constexpr unsigned kC = Bit(Role::kCrm);
+constexpr unsigned kNobody = 0;
+
+// Who may call what. Dealer scoping of CRM principals is checked where the dealer is known.
+const MethodRule kRules[] = {
+    {"/secondvoice.v1.AdminService/GetStatus", kM},
+    {"/secondvoice.v1.AdminService/Migrate", kNobody},
+    {"/secondvoice.v1.DealerService/CreateDealer", kNobody},
+    {"/secondvoice.v1.DealerService/UpdateDealer", kNobody},
+    {"/secondvoice.v1.DealerService/GetDealer", kM | kA | kC},
+    {"/secondvoice.v1.DealerService/ListDealers", kM | kA | kC},
+    {"/secondvoice.v1.DealerService/CreateQueue", kNobody},
+    {"/secondvoice.v1.DealerService/GetQueue", kM | kA},
+    {"/secondvoice.v1.DealerService/ListQueues", kM | kA},
+    {"/secondvoice.v1.CampaignService/CreateCampaign", kM},
+    {"/secondvoice.v1.CampaignService/UpdateCampaign", kM},
+    {"/secondvoice.v1.CampaignService/SetCampaignState", kM},
+    {"/secondvoice.v1.CampaignService/GetCampaign", kM | kA},
+    {"/secondvoice.v1.CampaignService/ListCampaigns", kM | kA},
+    {"/secondvoice.v1.LeadService/GetLead", kM | kA | kC},
+    {"/secondvoice.v1.LeadService/SearchLeads", kM | kA | kC},
+    {"/secondvoice.v1.LeadIntake/ImportList", kM},
+    {"/secondvoice.v1.LeadIntake/GetImport", kM},
+    {"/secondvoice.v1.LeadIntake/SubmitFollowUp", kC},
+    {"/secondvoice.v1.AgentService/Session", kA},
+    {"/secondvoice.v1.AgentService/GetQueueStatus", kM | kA},
+    {"/secondvoice.v1.HandoverService/ListHandovers", kM | kC},
+    {"/secondvoice.v1.HandoverService/GetHandover", kM | kC},
+    {"/secondvoice.v1.Feedback/ReportOutcome", kC},
+    {"/secondvoice.v1.Reports/GetFunnel", kM},
+    {"/secondvoice.v1.Reports/GetTargets", kM},
+    {"/secondvoice.v1.Reports/SetTargets", kM},
+};
+
+absl::StatusOr<Role> ParseRole(absl::string_view name) {
+  if (name == "admin") return Role::kAdmin;
+  if (name == "manager") return Role::kManager;
+  if (name == "agent") return Role::kAgent;
+  if (name == "crm") return Role::kCrm;
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown role '", name, "' (admin, manager, agent or crm)"));
+}
+
+}  // namespace
+
+absl::string_view RoleName(Role role) {
+  switch (role) {
+    case Role::kAdmin:
+      return "admin";
+    case Role::kManager:
+      return "manager";
+    case Role::kAgent:
+      return "agent";
+    case Role::kCrm:
+      return "crm";
+  }
+  return "unknown";
+}
+
+bool Principal::CanAccessDealer(absl::string_view dealer_id) const {
+  if (role != Role::kCrm) return true;
+  return std::find(dealer_ids.begin(), dealer_ids.end(), dealer_id) != dealer_ids.end();
+}
+
+absl::StatusOr<TokenTable> TokenTable::Parse(absl::string_view text) {
+  TokenTable table;
+  int line_no = 0;
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    ++line_no;
+    if (const size_t hash = line.find('#'); hash != absl::string_view::npos) line = line.substr(0, hash);
+    std::vector<absl::string_view> words = absl::StrSplit(line, absl::ByAnyChar(" \t\r"), absl::SkipEmpty());
+    if (words.empty()) continue;
+    auto fail = [&](absl::string_view why) {
+      return absl::InvalidArgumentError(absl::StrCat("tokens line ", line_no, ": ", why));
+    };
+    if (words.size() < 2) return fail("expected 'TOKEN ROLE [DEALER_ID ...]'");
+    if (words[0].size() < 8) return fail("token is shorter than 8 characters");
+    auto role = ParseRole(words[1]);
+    if (!role.ok()) return fail(role.status().message());
+    Principal p{.name = std::string(words[1]), .role = *role, .dealer_ids = {}};
+    for (size_t i = 2; i < words.size(); ++i) {
+      if (auto s = domain::ValidateSlug("dealer_id", words[i]); !s.ok()) return fail(s.message());
+      p.dealer_ids.emplace_back(words[i]);
+    }
+    if (*role == Role::kCrm && p.dealer_ids.empty()) return fail("a crm token must name its dealers");
+    if (*role != Role::kCrm && !p.dealer_ids.empty()) return fail("only crm tokens name dealers");
+    if (*role == Role::kCrm) absl::StrAppend(&p.name, ":", absl::StrJoin(p.dealer_ids, "+"));
+    if (table.tokens_.contains(words[0])) return fail("token is listed twice");
+    table.Add(std::string(words[0]), std::move(p));
+  }
+  return table;
+}
+
+absl::StatusOr<TokenTable> TokenTable::LoadFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read tokens file ", path));
+  std::stringstream text;
+  text << in.rdbuf();
+  return Parse(text.str());
+}
+
+void TokenTable::Add(std::string token, Principal principal) {
+  tokens_[std::move(token)] = std::move(principal);
+}
+
+absl::StatusOr<Principal> TokenTable::Authenticate(absl::string_view authorization) const {
+  if (authorization.empty()) {
+    return absl::UnauthenticatedError("missing 'authorization: Bearer TOKEN' metadata");
+  }
+  absl::string_view token = authorization;
+  if (!absl::ConsumePrefix(&token, "Bearer ") && !absl::ConsumePrefix(&token, "bearer ")) {
+    return absl::UnauthenticatedError("authorization metadata must be 'Bearer TOKEN'");
+  }
+  auto it = tokens_.find(absl::StripAsciiWhitespace(token));
+  if (it == tokens_.end()) return absl::UnauthenticatedError("unknown token");
+  return it->second;
+}
+
+absl::Status Authorize(const Principal& principal, absl::string_view method) {
+  if (principal.role == Role::kAdmin) return absl::OkStatus();
+  for (const MethodRule& rule : kRules) {
+    if (rule.method != method) continue;
+    if (rule.roles & Bit(principal.role)) return absl::OkStatus();
+    break;
+  }
+  return absl::PermissionDeniedError(
+      absl::StrCat("role ", RoleName(principal.role), " may not call ", method));
+}
+
+absl::Status CheckDealerAccess(const Principal& principal, absl::string_view dealer_id) {
+  if (principal.CanAccessDealer(dealer_id)) return absl::OkStatus();
+  return absl::PermissionDeniedError(
+      absl::StrCat(principal.name, " may not access dealer '", dealer_id, "'"));
+}
+
+}  // namespace secondvoice::auth

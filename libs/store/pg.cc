@@ -1,0 +1,149 @@
+// libpq wrappers: connect, prepare-once execution, result access and error mapping.
+#include "libs/store/pg.h"
+
+#include <libpq-fe.h>
+
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+
+namespace secondvoice::store {
+
+Param::Param(int64_t v) : value_(absl::StrCat(v)) {}
+Param::Param(double v) : value_(absl::StrCat(v)) {}
+Param::Param(absl::Time v)
+    : value_(absl::FormatTime("%Y-%m-%d %H:%M:%E6S+00", v, absl::UTCTimeZone())) {}
+
+absl::Status StatusFromSqlState(absl::string_view state, absl::string_view message) {
+  auto status = [&](absl::StatusCode code) {
+    return absl::Status(code, absl::StrCat(message, " [SQLSTATE ", state, "]"));
+  };
+  using C = absl::StatusCode;
+  if (state == "23505") return status(C::kAlreadyExists);
+  if (state == "23503" || state == "23001") return status(C::kFailedPrecondition);
+  if (state == "23502" || state == "23514" || absl::StartsWith(state, "22")) {
+    return status(C::kInvalidArgument);
+  }
+  if (state == "40001" || state == "40P01") return status(C::kAborted);
+  if (state == "57014") return status(C::kDeadlineExceeded);
+  if (absl::StartsWith(state, "08") || absl::StartsWith(state, "57P")) return status(C::kUnavailable);
+  if (absl::StartsWith(state, "53")) return status(C::kResourceExhausted);
+  return status(C::kInternal);
+}
+
+PgResult& PgResult::operator=(PgResult&& other) noexcept {
+  if (this != &other) {
+    PQclear(result_);
+    result_ = other.result_;
+    other.result_ = nullptr;
+  }
+  return *this;
+}
+
+PgResult::~PgResult() { PQclear(result_); }
+
+int PgResult::rows() const { return PQntuples(result_); }
+
+int64_t PgResult::affected() const {
+  int64_t n = 0;
+  return absl::SimpleAtoi(PQcmdTuples(result_), &n) ? n : 0;
+}
+
+bool PgResult::IsNull(int row, int col) const { return PQgetisnull(result_, row, col) == 1; }
+
+absl::string_view PgResult::Get(int row, int col) const {
+  return absl::string_view(PQgetvalue(result_, row, col), PQgetlength(result_, row, col));
+}
+
+int64_t PgResult::GetInt64(int row, int col) const {
+  int64_t v = 0;
+  return absl::SimpleAtoi(Get(row, col), &v) ? v : 0;
+}
+
+double PgResult::GetDouble(int row, int col) const {
+  double v = 0;
+  return absl::SimpleAtod(Get(row, col), &v) ? v : 0;
+}
+
+absl::Time PgResult::GetTime(int row, int col) const {
+  // "2026-11-23 08:34:22.123456+00": the session time zone is UTC, so the offset is +00.
+  absl::string_view text = Get(row, col);
+  absl::ConsumeSuffix(&text, "+00");
+  absl::Time t;
+  std::string err;
+  if (!absl::ParseTime("%Y-%m-%d %H:%M:%E*S", text, absl::UTCTimeZone(), &t, &err)) {
+    return absl::InfinitePast();
+  }
+  return t;
+}
+
+std::optional<absl::Time> PgResult::GetOptionalTime(int row, int col) const {
+  if (IsNull(row, col)) return std::nullopt;
+  return GetTime(row, col);
+}
+
+absl::StatusOr<std::unique_ptr<PgConn>> PgConn::Connect(const std::string& url,
+                                                       absl::Duration connect_timeout) {
+  // Values in `url` win over these defaults: dbname comes last and is expanded.
+  const std::string timeout = absl::StrCat(std::max<int64_t>(1, absl::ToInt64Seconds(connect_timeout)));
+  const char* keys[] = {"connect_timeout", "application_name", "dbname", nullptr};
+  const char* values[] = {timeout.c_str(), "secondvoice", url.c_str(), nullptr};
+  PGconn* conn = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
+  if (conn == nullptr) return absl::ResourceExhaustedError("libpq could not allocate a connection");
+  if (PQstatus(conn) != CONNECTION_OK) {
+    std::string message(absl::StripAsciiWhitespace(PQerrorMessage(conn)));
+    PQfinish(conn);
+    return absl::UnavailableError(absl::StrCat("cannot connect to PostgreSQL: ", message));
+  }
+  // Server notices ("relation already exists, skipping") are not errors; keep them off stderr.
+  PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);
+  std::unique_ptr<PgConn> pg(new PgConn(conn));
+  if (absl::Status s = pg->ExecScript("SET TIME ZONE 'UTC'; SET DateStyle = 'ISO'"); !s.ok()) {
+    return s;
+  }
+  return pg;
+}
+
+PgConn::~PgConn() { PQfinish(conn_); }
+
+bool PgConn::broken() const { return PQstatus(conn_) != CONNECTION_OK; }
+
+absl::Status PgConn::ErrorFrom(PGresult* result) const {
+  const char* state = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
+  std::string message(absl::StripAsciiWhitespace(result ? PQresultErrorMessage(result)
+                                                         : PQerrorMessage(conn_)));
+  if (message.empty()) message = std::string(absl::StripAsciiWhitespace(PQerrorMessage(conn_)));
+  // A lost server gives no SQLSTATE at all.
+  if (state == nullptr || broken()) {
+    return absl::UnavailableError(absl::StrCat("PostgreSQL unavailable: ", message));
+  }
+  return StatusFromSqlState(state, message);
+}
+
+absl::StatusOr<PgResult> PgConn::Exec(const Query& query, absl::Span<const Param> params) {
+  if (!prepared_.contains(query.name)) {
+    PgResult prep(PQprepare(conn_, query.name, query.sql, 0, nullptr));
+    if (PQresultStatus(prep.raw()) != PGRES_COMMAND_OK) return ErrorFrom(prep.raw());
+    prepared_.insert(query.name);
+  }
+  std::vector<const char*> values;
+  values.reserve(params.size());
+  for (const Param& p : params) values.push_back(p.value() ? p.value()->c_str() : nullptr);
+  PgResult result(PQexecPrepared(conn_, query.name, static_cast<int>(values.size()), values.data(),
+                                 nullptr, nullptr, 0));
+  const ExecStatusType status = PQresultStatus(result.raw());
+  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) return ErrorFrom(result.raw());
+  return result;
+}
+
+absl::Status PgConn::ExecScript(absl::string_view sql) {
+  PgResult result(PQexec(conn_, std::string(sql).c_str()));
+  const ExecStatusType status = PQresultStatus(result.raw());
+  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) return ErrorFrom(result.raw());
+  return absl::OkStatus();
+}
+
+}  // namespace secondvoice::store

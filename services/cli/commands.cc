@@ -1,0 +1,701 @@
+// CLI commands: each builds a request from flags, calls the daemon, prints the result as a
+// table (or JSON with --json).
+#include "services/cli/commands.h"
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <set>
+#include <thread>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "google/protobuf/util/json_util.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+#include "libs/store/migrations.h"
+#include "libs/store/pg.h"
+#include "secondvoice/v1/admin_service.grpc.pb.h"
+#include "secondvoice/v1/campaign_service.grpc.pb.h"
+#include "secondvoice/v1/dealer_service.grpc.pb.h"
+#include "secondvoice/v1/lead_service.grpc.pb.h"
+#include "services/cli/args.h"
+
+namespace secondvoice::cli {
+namespace {
+
+namespace pb = ::secondvoice::v1;
+
+constexpr char kUsage[] = R"(usage: secondvoice [--addr=HOST:PORT] [--token=TOKEN] [--json] COMMAND
+
+  --addr   the daemon (default $SECONDVOICE_ADDR or 127.0.0.1:7070)
+  --token  bearer token (default $SECONDVOICE_TOKEN)
+  --json   print results as JSON
+
+commands:
+  health [--wait=SECONDS]            SERVING or NOT_SERVING (exit 0 only when serving)
+  status                             database and schema status
+  migrate [--database-url=URL]       apply migrations (directly to URL, or through the daemon)
+  dealer create --id=ID --name=NAME --country=NL --time-zone=Europe/Amsterdam
+                [--opening-hours="Mon-Fri 09:00-21:00; Sat 10:00-16:00"] [--crm-endpoint=HOST:PORT]
+  dealer update --id=ID [same flags: only those given change]
+  dealer get ID | dealer list
+  queue create --id=ID --name=NAME [--mode=preview|progressive|predictive]
+  queue get ID | queue list
+  campaign create --name=NAME --dealer=ID [--dealer=ID ...] --queue=ID
+                  --kind=passive-list|second-voice --caller-id=+31201234567
+                  [--policy=opt-in|opt-in-or-existing-customer] [--existing-customer-months=N]
+                  [--calling-hours=...] [--abandon-cap=PERCENT] [--starts-at=RFC3339]
+                  [--ends-at=RFC3339] [--min-call-attempts=N] [--min-spread-days=N]
+                  [--max-spread-days=N] [--max-call-attempts=N] [--min-gap-minutes=N]
+                  [--max-attempts-per-day=N]
+  campaign update ID [same flags: only those given change]
+  campaign get ID | campaign list [--dealer=ID]
+  campaign activate ID | campaign pause ID | campaign end ID
+  lead get ID
+  lead search --dealer=ID [--phone=...] [--email=...] [--customer-id=...] [--crm-lead-id=...]
+              [--campaign=ID]
+)";
+
+// A failure to report: the message, and whether it was a usage error (exit 2) or not (exit 1).
+struct Failure {
+  std::string message;
+  bool usage = false;
+};
+
+Failure Usage(absl::string_view message) { return {std::string(message), true}; }
+
+class Client {
+ public:
+  explicit Client(const Args& args)
+      : addr_(args.GetOr("addr", Env("SECONDVOICE_ADDR", "127.0.0.1:7070"))),
+        token_(args.GetOr("token", Env("SECONDVOICE_TOKEN", ""))),
+        json_(args.Has("json")),
+        channel_(grpc::CreateChannel(addr_, grpc::InsecureChannelCredentials())) {}
+
+  static std::string Env(const char* name, const char* fallback) {
+    const char* v = std::getenv(name);
+    return v != nullptr && *v != '\0' ? v : fallback;
+  }
+
+  std::unique_ptr<grpc::ClientContext> Context(absl::Duration timeout = absl::Seconds(15)) const {
+    auto ctx = std::make_unique<grpc::ClientContext>();
+    ctx->set_deadline(absl::ToChronoTime(absl::Now() + timeout));
+    if (!token_.empty()) ctx->AddMetadata("authorization", "Bearer " + token_);
+    return ctx;
+  }
+
+  // Calls `method` on a fresh context; a failed call becomes a Failure naming the status.
+  template <typename Stub, typename Req, typename Resp>
+  std::optional<Failure> Call(
+      Stub& stub, grpc::Status (Stub::*method)(grpc::ClientContext*, const Req&, Resp*),
+      const Req& req, Resp* resp) const {
+    auto ctx = Context();
+    grpc::Status s = (stub.*method)(ctx.get(), req, resp);
+    if (s.ok()) return std::nullopt;
+    return Failure{absl::StrCat(CodeName(s.error_code()), ": ", s.error_message()), false};
+  }
+
+  static std::string CodeName(grpc::StatusCode code) {
+    static const std::map<int, const char*> kNames = {
+        {0, "OK"},
+        {1, "CANCELLED"},
+        {2, "UNKNOWN"},
+        {3, "INVALID_ARGUMENT"},
+        {4, "DEADLINE_EXCEEDED"},
+        {5, "NOT_FOUND"},
+        {6, "ALREADY_EXISTS"},
+        {7, "PERMISSION_DENIED"},
+        {8, "RESOURCE_EXHAUSTED"},
+        {9, "FAILED_PRECONDITION"},
+        {10, "ABORTED"},
+        {11, "OUT_OF_RANGE"},
+        {12, "UNIMPLEMENTED"},
+        {13, "INTERNAL"},
+        {14, "UNAVAILABLE"},
+        {15, "DATA_LOSS"},
+        {16, "UNAUTHENTICATED"}};
+    auto it = kNames.find(static_cast<int>(code));
+    return it == kNames.end() ? absl::StrCat("code ", static_cast<int>(code)) : it->second;
+  }
+
+  bool json() const { return json_; }
+  const std::string& addr() const { return addr_; }
+  const std::shared_ptr<grpc::Channel>& channel() const { return channel_; }
+
+ private:
+  std::string addr_;
+  std::string token_;
+  bool json_;
+  std::shared_ptr<grpc::Channel> channel_;
+};
+
+void PrintJson(const google::protobuf::Message& m) {
+  std::string out;
+  google::protobuf::util::JsonPrintOptions options;
+  options.add_whitespace = true;
+  options.preserve_proto_field_names = true;
+  (void)google::protobuf::util::MessageToJsonString(m, &out, options);
+  std::cout << out;
+}
+
+// Prints rows as aligned columns under a header.
+void PrintTable(const std::vector<std::string>& header,
+                const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> width(header.size());
+  for (size_t c = 0; c < header.size(); ++c) width[c] = header[c].size();
+  for (const auto& row : rows) {
+    for (size_t c = 0; c < row.size() && c < width.size(); ++c) width[c] = std::max(width[c], row[c].size());
+  }
+  auto line = [&](const std::vector<std::string>& cells) {
+    std::string out;
+    for (size_t c = 0; c < cells.size(); ++c) {
+      absl::StrAppend(&out, cells[c]);
+      if (c + 1 < cells.size()) out.append(width[c] - cells[c].size() + 2, ' ');
+    }
+    std::cout << out << "\n";
+  };
+  line(header);
+  for (const auto& row : rows) line(row);
+  if (rows.empty()) std::cout << "(none)\n";
+}
+
+// "CAMPAIGN_STATE_ACTIVE" -> "active" for a value of an enum with prefix "CAMPAIGN_STATE_".
+template <typename E>
+std::string EnumText(E value, const std::string& (*name)(E), absl::string_view prefix) {
+  std::string text = name(value);
+  if (absl::StartsWith(text, prefix)) text = text.substr(prefix.size());
+  return absl::StrReplaceAll(absl::AsciiStrToLower(text), {{"_", "-"}});
+}
+
+// The inverse of EnumText: "passive-list" -> CAMPAIGN_KIND_PASSIVE_LIST.
+template <typename E>
+std::optional<E> ParseEnum(absl::string_view text, bool (*parse)(const std::string&, E*),
+                           absl::string_view prefix) {
+  E value{};
+  const std::string name =
+      absl::StrCat(prefix, absl::StrReplaceAll(absl::AsciiStrToUpper(text), {{"-", "_"}}));
+  if (text.empty() || !parse(name, &value)) return std::nullopt;
+  return value;
+}
+
+std::string Time(const google::protobuf::Timestamp& t) {
+  if (t.seconds() == 0 && t.nanos() == 0) return "";
+  return absl::FormatTime("%Y-%m-%d %H:%M:%SZ", absl::FromUnixSeconds(t.seconds()),
+                          absl::UTCTimeZone());
+}
+
+std::optional<Failure> SetTime(const Args& args, absl::string_view flag,
+                               google::protobuf::Timestamp* out) {
+  std::optional<std::string> text = args.Get(flag);
+  if (!text) return std::nullopt;
+  absl::Time t;
+  std::string err;
+  if (!absl::ParseTime(absl::RFC3339_full, *text, &t, &err)) {
+    return Usage(absl::StrCat("--", flag, ": '", *text, "' is not an RFC 3339 time (", err, ")"));
+  }
+  out->set_seconds(absl::ToUnixSeconds(t));
+  return std::nullopt;
+}
+
+// Sets an int field from --flag when it is given.
+std::optional<Failure> SetInt(const Args& args, absl::string_view flag,
+                              const std::function<void(int)>& set) {
+  if (!args.Has(flag)) return std::nullopt;
+  absl::StatusOr<int> v = args.GetInt(flag, 0);
+  if (!v.ok()) return Usage(v.status().message());
+  set(*v);
+  return std::nullopt;
+}
+
+std::string RequireWord(const Args& args, size_t index, absl::string_view what,
+                        std::optional<Failure>& failure) {
+  if (args.words().size() <= index) {
+    failure = Usage(absl::StrCat("missing ", what));
+    return "";
+  }
+  return args.words()[index];
+}
+
+std::optional<int64_t> ParseId(absl::string_view text) {
+  int64_t id = 0;
+  if (!absl::SimpleAtoi(text, &id) || id <= 0) return std::nullopt;
+  return id;
+}
+
+// ---- health, status, migrate ------------------------------------------------------------
+
+std::optional<Failure> Health(const Client& client, const Args& args) {
+  absl::StatusOr<int> wait = args.GetInt("wait", 0);
+  if (!wait.ok()) return Usage(wait.status().message());
+  auto stub = grpc::health::v1::Health::NewStub(client.channel());
+  const absl::Time deadline = absl::Now() + absl::Seconds(*wait);
+  std::string state;
+  for (;;) {
+    auto ctx = client.Context(absl::Seconds(3));
+    grpc::health::v1::HealthCheckRequest req;
+    grpc::health::v1::HealthCheckResponse resp;
+    grpc::Status s = stub->Check(ctx.get(), req, &resp);
+    state = s.ok() ? grpc::health::v1::HealthCheckResponse::ServingStatus_Name(resp.status())
+                   : absl::StrCat("UNREACHABLE (", s.error_message(), ")");
+    if (s.ok() && resp.status() == grpc::health::v1::HealthCheckResponse::SERVING) break;
+    if (absl::Now() >= deadline) return Failure{absl::StrCat(client.addr(), ": ", state), false};
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
+  std::cout << state << "\n";
+  return std::nullopt;
+}
+
+std::optional<Failure> Status(const Client& client) {
+  auto stub = pb::AdminService::NewStub(client.channel());
+  pb::GetStatusResponse resp;
+  if (auto f = client.Call(*stub, &pb::AdminService::Stub::GetStatus, pb::GetStatusRequest(), &resp)) {
+    return f;
+  }
+  if (client.json()) {
+    PrintJson(resp);
+    return std::nullopt;
+  }
+  std::cout << "version:            " << resp.version() << "\n"
+            << "database reachable: " << (resp.database_reachable() ? "yes" : "no") << "\n"
+            << "schema version:     " << resp.schema_version() << "\n";
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& m : resp.migrations()) {
+    rows.push_back({absl::StrCat(m.version()), m.name(), m.applied() ? "applied" : "pending"});
+  }
+  PrintTable({"VERSION", "MIGRATION", "STATE"}, rows);
+  return std::nullopt;
+}
+
+std::optional<Failure> Migrate(const Client& client, const Args& args) {
+  if (std::optional<std::string> url = args.Get("database-url")) {
+    auto conn = store::PgConn::Connect(*url, absl::Seconds(10));
+    if (!conn.ok()) return Failure{std::string(conn.status().message()), false};
+    auto applied = store::Migrate(**conn);
+    if (!applied.ok()) return Failure{std::string(applied.status().message()), false};
+    std::cout << (applied->empty() ? "schema already current"
+                                   : absl::StrCat("applied ", absl::StrJoin(*applied, ", ")))
+              << "\n";
+    return std::nullopt;
+  }
+  auto stub = pb::AdminService::NewStub(client.channel());
+  pb::MigrateResponse resp;
+  if (auto f = client.Call(*stub, &pb::AdminService::Stub::Migrate, pb::MigrateRequest(), &resp)) {
+    return f;
+  }
+  if (client.json()) {
+    PrintJson(resp);
+  } else {
+    std::cout << (resp.applied().empty() ? "schema already current"
+                                         : absl::StrCat("applied ", absl::StrJoin(resp.applied(), ", ")))
+              << " (schema version " << resp.schema_version() << ")\n";
+  }
+  return std::nullopt;
+}
+
+// ---- dealers and queues -------------------------------------------------------------------
+
+void PrintDealers(const Client& client, const std::vector<pb::Dealer>& dealers) {
+  if (client.json()) {
+    for (const auto& d : dealers) PrintJson(d);
+    return;
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& d : dealers) {
+    rows.push_back({d.id(), d.name(), d.country(), d.time_zone(), d.opening_hours(), d.crm_endpoint()});
+  }
+  PrintTable({"ID", "NAME", "COUNTRY", "TIME ZONE", "OPENING HOURS", "CRM"}, rows);
+}
+
+std::optional<Failure> Dealer(const Client& client, const Args& args) {
+  std::optional<Failure> failure;
+  const std::string verb = RequireWord(args, 1, "dealer command (create, update, get, list)", failure);
+  if (failure) return failure;
+  auto stub = pb::DealerService::NewStub(client.channel());
+  if (verb == "create" || verb == "update") {
+    pb::Dealer dealer;
+    if (verb == "update") {
+      pb::GetDealerRequest get;
+      absl::StatusOr<std::string> id = args.Require("id");
+      if (!id.ok()) return Usage(id.status().message());
+      get.set_id(*id);
+      if (auto f = client.Call(*stub, &pb::DealerService::Stub::GetDealer, get, &dealer)) return f;
+    }
+    if (auto v = args.Get("id")) dealer.set_id(*v);
+    if (auto v = args.Get("name")) dealer.set_name(*v);
+    if (auto v = args.Get("country")) dealer.set_country(*v);
+    if (auto v = args.Get("time-zone")) dealer.set_time_zone(*v);
+    if (auto v = args.Get("opening-hours")) dealer.set_opening_hours(*v);
+    if (auto v = args.Get("crm-endpoint")) dealer.set_crm_endpoint(*v);
+    pb::Dealer out;
+    if (verb == "create") {
+      pb::CreateDealerRequest req;
+      *req.mutable_dealer() = dealer;
+      if (auto f = client.Call(*stub, &pb::DealerService::Stub::CreateDealer, req, &out)) return f;
+    } else {
+      pb::UpdateDealerRequest req;
+      *req.mutable_dealer() = dealer;
+      if (auto f = client.Call(*stub, &pb::DealerService::Stub::UpdateDealer, req, &out)) return f;
+    }
+    PrintDealers(client, {out});
+    return std::nullopt;
+  }
+  if (verb == "get") {
+    pb::GetDealerRequest req;
+    req.set_id(RequireWord(args, 2, "dealer id", failure));
+    if (failure) return failure;
+    pb::Dealer out;
+    if (auto f = client.Call(*stub, &pb::DealerService::Stub::GetDealer, req, &out)) return f;
+    PrintDealers(client, {out});
+    return std::nullopt;
+  }
+  if (verb == "list") {
+    std::vector<pb::Dealer> all;
+    pb::ListDealersRequest req;
+    do {
+      pb::ListDealersResponse resp;
+      if (auto f = client.Call(*stub, &pb::DealerService::Stub::ListDealers, req, &resp)) return f;
+      all.insert(all.end(), resp.dealers().begin(), resp.dealers().end());
+      req.mutable_page()->set_page_token(resp.next_page_token());
+    } while (!req.page().page_token().empty());
+    PrintDealers(client, all);
+    return std::nullopt;
+  }
+  return Usage(absl::StrCat("unknown dealer command '", verb, "'"));
+}
+
+void PrintQueues(const Client& client, const std::vector<pb::Queue>& queues) {
+  if (client.json()) {
+    for (const auto& q : queues) PrintJson(q);
+    return;
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& q : queues) {
+    rows.push_back({q.id(), q.name(),
+                    EnumText(q.dialing_mode(), &pb::DialingMode_Name, "DIALING_MODE_")});
+  }
+  PrintTable({"ID", "NAME", "DIALING MODE"}, rows);
+}
+
+std::optional<Failure> Queue(const Client& client, const Args& args) {
+  std::optional<Failure> failure;
+  const std::string verb = RequireWord(args, 1, "queue command (create, get, list)", failure);
+  if (failure) return failure;
+  auto stub = pb::DealerService::NewStub(client.channel());
+  if (verb == "create") {
+    pb::CreateQueueRequest req;
+    req.mutable_queue()->set_id(args.GetOr("id", ""));
+    req.mutable_queue()->set_name(args.GetOr("name", ""));
+    if (auto mode = args.Get("mode")) {
+      auto parsed = ParseEnum<pb::DialingMode>(*mode, &pb::DialingMode_Parse, "DIALING_MODE_");
+      if (!parsed) return Usage("--mode must be preview, progressive or predictive");
+      req.mutable_queue()->set_dialing_mode(*parsed);
+    }
+    pb::Queue out;
+    if (auto f = client.Call(*stub, &pb::DealerService::Stub::CreateQueue, req, &out)) return f;
+    PrintQueues(client, {out});
+    return std::nullopt;
+  }
+  if (verb == "get") {
+    pb::GetQueueRequest req;
+    req.set_id(RequireWord(args, 2, "queue id", failure));
+    if (failure) return failure;
+    pb::Queue out;
+    if (auto f = client.Call(*stub, &pb::DealerService::Stub::GetQueue, req, &out)) return f;
+    PrintQueues(client, {out});
+    return std::nullopt;
+  }
+  if (verb == "list") {
+    std::vector<pb::Queue> all;
+    pb::ListQueuesRequest req;
+    do {
+      pb::ListQueuesResponse resp;
+      if (auto f = client.Call(*stub, &pb::DealerService::Stub::ListQueues, req, &resp)) return f;
+      all.insert(all.end(), resp.queues().begin(), resp.queues().end());
+      req.mutable_page()->set_page_token(resp.next_page_token());
+    } while (!req.page().page_token().empty());
+    PrintQueues(client, all);
+    return std::nullopt;
+  }
+  return Usage(absl::StrCat("unknown queue command '", verb, "'"));
+}
+
+// ---- campaigns ----------------------------------------------------------------------------
+
+void PrintCampaigns(const Client& client, const std::vector<pb::Campaign>& campaigns) {
+  if (client.json()) {
+    for (const auto& c : campaigns) PrintJson(c);
+    return;
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& c : campaigns) {
+    const pb::Cadence& k = c.cadence();
+    rows.push_back(
+        {absl::StrCat(c.id()), c.name(), EnumText(c.kind(), &pb::CampaignKind_Name, "CAMPAIGN_KIND_"),
+         EnumText(c.state(), &pb::CampaignState_Name, "CAMPAIGN_STATE_"),
+         absl::StrJoin(c.dealer_ids(), ","), c.queue_id(), c.caller_id(),
+         absl::StrFormat("%d-%d calls over %d-%d days", k.min_call_attempts(), k.max_call_attempts(),
+                         k.min_spread_days(), k.max_spread_days()),
+         absl::StrFormat("%.1f%%", c.abandon_cap_percent())});
+  }
+  PrintTable({"ID", "NAME", "KIND", "STATE", "DEALERS", "QUEUE", "CALLER ID", "CADENCE",
+              "ABANDON CAP"},
+             rows);
+}
+
+// Overlays the campaign flags that were given on `c`.
+std::optional<Failure> ApplyCampaignFlags(const Args& args, pb::Campaign& c) {
+  if (auto v = args.Get("name")) c.set_name(*v);
+  if (args.Has("dealer")) {
+    c.clear_dealer_ids();
+    for (const std::string& value : args.GetAll("dealer")) {
+      for (absl::string_view id : absl::StrSplit(value, ',', absl::SkipWhitespace())) {
+        c.add_dealer_ids(std::string(id));
+      }
+    }
+  }
+  if (auto v = args.Get("queue")) c.set_queue_id(*v);
+  if (auto v = args.Get("kind")) {
+    auto kind = ParseEnum<pb::CampaignKind>(*v, &pb::CampaignKind_Parse, "CAMPAIGN_KIND_");
+    if (!kind) return Usage("--kind must be passive-list or second-voice");
+    c.set_kind(*kind);
+  }
+  if (auto v = args.Get("policy")) {
+    auto policy = ParseEnum<pb::MarketingPolicy>(*v, &pb::MarketingPolicy_Parse, "MARKETING_POLICY_");
+    if (!policy) return Usage("--policy must be opt-in-only or opt-in-or-existing-customer");
+    c.set_marketing_policy(*policy);
+  }
+  if (auto v = args.Get("caller-id")) c.set_caller_id(*v);
+  if (auto v = args.Get("calling-hours")) c.set_calling_hours(*v);
+  if (auto v = args.Get("abandon-cap")) {
+    double cap = 0;
+    if (!absl::SimpleAtod(*v, &cap)) return Usage("--abandon-cap must be a number (percent)");
+    c.set_abandon_cap_percent(cap);
+  }
+  pb::Cadence* k = c.mutable_cadence();
+  const std::pair<const char*, std::function<void(int)>> ints[] = {
+      {"existing-customer-months", [&](int v) { c.set_existing_customer_months(v); }},
+      {"min-call-attempts", [&](int v) { k->set_min_call_attempts(v); }},
+      {"min-spread-days", [&](int v) { k->set_min_spread_days(v); }},
+      {"max-spread-days", [&](int v) { k->set_max_spread_days(v); }},
+      {"max-call-attempts", [&](int v) { k->set_max_call_attempts(v); }},
+      {"min-gap-minutes", [&](int v) { k->set_min_gap_minutes(v); }},
+      {"max-attempts-per-day", [&](int v) { k->set_max_attempts_per_day(v); }},
+  };
+  for (const auto& [flag, set] : ints) {
+    if (auto f = SetInt(args, flag, set)) return f;
+  }
+  if (auto f = SetTime(args, "starts-at", c.mutable_starts_at())) return f;
+  if (auto f = SetTime(args, "ends-at", c.mutable_ends_at())) return f;
+  return std::nullopt;
+}
+
+std::optional<Failure> Campaign(const Client& client, const Args& args) {
+  std::optional<Failure> failure;
+  const std::string verb = RequireWord(
+      args, 1, "campaign command (create, update, get, list, activate, pause, end)", failure);
+  if (failure) return failure;
+  auto stub = pb::CampaignService::NewStub(client.channel());
+  auto id_word = [&]() -> std::optional<int64_t> {
+    std::string word = RequireWord(args, 2, "campaign id", failure);
+    if (failure) return std::nullopt;
+    std::optional<int64_t> id = ParseId(word);
+    if (!id) failure = Usage(absl::StrCat("'", word, "' is not a campaign id"));
+    return id;
+  };
+  pb::Campaign out;
+  if (verb == "create") {
+    pb::CreateCampaignRequest req;
+    if (auto f = ApplyCampaignFlags(args, *req.mutable_campaign())) return f;
+    if (auto f = client.Call(*stub, &pb::CampaignService::Stub::CreateCampaign, req, &out)) return f;
+  } else if (verb == "update") {
+    std::optional<int64_t> id = id_word();
+    if (failure) return failure;
+    pb::GetCampaignRequest get;
+    get.set_id(*id);
+    pb::UpdateCampaignRequest req;
+    if (auto f = client.Call(*stub, &pb::CampaignService::Stub::GetCampaign, get, req.mutable_campaign())) {
+      return f;
+    }
+    if (auto f = ApplyCampaignFlags(args, *req.mutable_campaign())) return f;
+    if (auto f = client.Call(*stub, &pb::CampaignService::Stub::UpdateCampaign, req, &out)) return f;
+  } else if (verb == "get") {
+    std::optional<int64_t> id = id_word();
+    if (failure) return failure;
+    pb::GetCampaignRequest req;
+    req.set_id(*id);
+    if (auto f = client.Call(*stub, &pb::CampaignService::Stub::GetCampaign, req, &out)) return f;
+  } else if (verb == "activate" || verb == "pause" || verb == "end") {
+    std::optional<int64_t> id = id_word();
+    if (failure) return failure;
+    pb::SetCampaignStateRequest req;
+    req.set_id(*id);
+    req.set_state(verb == "activate" ? pb::CAMPAIGN_STATE_ACTIVE
+                  : verb == "pause"  ? pb::CAMPAIGN_STATE_PAUSED
+                                     : pb::CAMPAIGN_STATE_ENDED);
+    if (auto f = client.Call(*stub, &pb::CampaignService::Stub::SetCampaignState, req, &out)) return f;
+  } else if (verb == "list") {
+    std::vector<pb::Campaign> all;
+    pb::ListCampaignsRequest req;
+    req.set_dealer_id(args.GetOr("dealer", ""));
+    do {
+      pb::ListCampaignsResponse resp;
+      if (auto f = client.Call(*stub, &pb::CampaignService::Stub::ListCampaigns, req, &resp)) return f;
+      all.insert(all.end(), resp.campaigns().begin(), resp.campaigns().end());
+      req.mutable_page()->set_page_token(resp.next_page_token());
+    } while (!req.page().page_token().empty());
+    PrintCampaigns(client, all);
+    return std::nullopt;
+  } else {
+    return Usage(absl::StrCat("unknown campaign command '", verb, "'"));
+  }
+  PrintCampaigns(client, {out});
+  return std::nullopt;
+}
+
+// ---- leads --------------------------------------------------------------------------------
+
+std::string Routes(const pb::Lead& lead) {
+  std::vector<std::string> parts;
+  for (const auto& r : lead.contact_routes()) {
+    std::string text = absl::StrCat(EnumText(r.channel(), &pb::Channel_Name, "CHANNEL_"), " ",
+                                    r.normalized_value().empty() ? r.raw_value() : r.normalized_value());
+    if (!r.usable()) absl::StrAppend(&text, " (unusable)");
+    if (r.preferred()) absl::StrAppend(&text, " (preferred)");
+    parts.push_back(text);
+  }
+  return absl::StrJoin(parts, "; ");
+}
+
+void PrintLeads(const std::vector<pb::Lead>& leads) {
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& l : leads) {
+    rows.push_back({absl::StrCat(l.id()), l.dealer_id(),
+                    absl::StrCat(l.customer().first_name(), " ", l.customer().last_name()),
+                    EnumText(l.origin(), &pb::LeadOrigin_Name, "LEAD_ORIGIN_"),
+                    EnumText(l.status(), &pb::LeadStatus_Name, "LEAD_STATUS_"), Routes(l)});
+  }
+  PrintTable({"ID", "DEALER", "NAME", "ORIGIN", "STATUS", "CONTACT"}, rows);
+}
+
+std::optional<Failure> Lead(const Client& client, const Args& args) {
+  std::optional<Failure> failure;
+  const std::string verb = RequireWord(args, 1, "lead command (get, search)", failure);
+  if (failure) return failure;
+  auto stub = pb::LeadService::NewStub(client.channel());
+  if (verb == "get") {
+    std::string word = RequireWord(args, 2, "lead id", failure);
+    if (failure) return failure;
+    std::optional<int64_t> id = ParseId(word);
+    if (!id) return Usage(absl::StrCat("'", word, "' is not a lead id"));
+    pb::GetLeadRequest req;
+    req.set_id(*id);
+    pb::LeadDetail out;
+    if (auto f = client.Call(*stub, &pb::LeadService::Stub::GetLead, req, &out)) return f;
+    if (client.json()) {
+      PrintJson(out);
+      return std::nullopt;
+    }
+    PrintLeads({out.lead()});
+    std::cout << "\njourney:\n";
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& e : out.events()) rows.push_back({Time(e.at()), e.type(), e.actor(), e.summary()});
+    PrintTable({"AT", "EVENT", "BY", "SUMMARY"}, rows);
+    return std::nullopt;
+  }
+  if (verb == "search") {
+    pb::SearchLeadsRequest req;
+    req.set_dealer_id(args.GetOr("dealer", ""));
+    req.set_phone(args.GetOr("phone", ""));
+    req.set_email(args.GetOr("email", ""));
+    req.set_customer_id(args.GetOr("customer-id", ""));
+    req.set_crm_lead_id(args.GetOr("crm-lead-id", ""));
+    if (auto f = SetInt(args, "campaign", [&](int v) { req.set_campaign_id(v); })) return f;
+    std::vector<pb::Lead> all;
+    do {
+      pb::SearchLeadsResponse resp;
+      if (auto f = client.Call(*stub, &pb::LeadService::Stub::SearchLeads, req, &resp)) return f;
+      all.insert(all.end(), resp.leads().begin(), resp.leads().end());
+      req.mutable_page()->set_page_token(resp.next_page_token());
+    } while (!req.page().page_token().empty());
+    if (client.json()) {
+      for (const auto& l : all) PrintJson(l);
+    } else {
+      PrintLeads(all);
+    }
+    return std::nullopt;
+  }
+  return Usage(absl::StrCat("unknown lead command '", verb, "'"));
+}
+
+}  // namespace
+
+int Main(const std::vector<std::string>& argv) {
+  absl::StatusOr<Args> args = Args::Parse(argv, {"json", "help"});
+  if (!args.ok()) {
+    std::cerr << "secondvoice: " << args.status().message() << "\n\n" << kUsage;
+    return 2;
+  }
+  if (args->words().empty() || args->words()[0] == "help" || args->Has("help")) {
+    std::cout << kUsage;
+    return args->words().empty() && !args->Has("help") ? 2 : 0;
+  }
+  const std::string& command = args->words()[0];
+  static const std::map<std::string, std::set<std::string>> kFlags = {
+      {"health", {"wait"}},
+      {"status", {}},
+      {"migrate", {"database-url"}},
+      {"dealer", {"id", "name", "country", "time-zone", "opening-hours", "crm-endpoint"}},
+      {"queue", {"id", "name", "mode"}},
+      {"campaign",
+       {"name", "dealer", "queue", "kind", "policy", "caller-id", "calling-hours", "abandon-cap",
+        "existing-customer-months", "min-call-attempts", "min-spread-days", "max-spread-days",
+        "max-call-attempts", "min-gap-minutes", "max-attempts-per-day", "starts-at", "ends-at"}},
+      {"lead", {"dealer", "phone", "email", "customer-id", "crm-lead-id", "campaign"}},
+  };
+  if (auto it = kFlags.find(command); it != kFlags.end()) {
+    std::set<std::string> allowed = it->second;
+    allowed.insert({"addr", "token", "json", "help"});
+    if (absl::Status s = args->OnlyFlags(allowed); !s.ok()) {
+      std::cerr << "secondvoice: " << s.message() << "\nrun 'secondvoice help' for the commands\n";
+      return 2;
+    }
+  }
+  const Client client(*args);
+  std::optional<Failure> failure;
+  if (command == "health") {
+    failure = Health(client, *args);
+  } else if (command == "status") {
+    failure = Status(client);
+  } else if (command == "migrate") {
+    failure = Migrate(client, *args);
+  } else if (command == "dealer") {
+    failure = Dealer(client, *args);
+  } else if (command == "queue") {
+    failure = Queue(client, *args);
+  } else if (command == "campaign") {
+    failure = Campaign(client, *args);
+  } else if (command == "lead") {
+    failure = Lead(client, *args);
+  } else {
+    failure = Usage(absl::StrCat("unknown command '", command, "'"));
+  }
+  if (!failure) return 0;
+  std::cerr << "secondvoice: " << failure->message << "\n";
+  if (failure->usage) std::cerr << "run 'secondvoice help' for the commands\n";
+  return failure->usage ? 2 : 1;
+}
+
+}  // namespace secondvoice::cli

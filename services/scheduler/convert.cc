@@ -1,0 +1,224 @@
+// Proto <-> domain. The API enums list their values in the domain enums' order after the
+// *_UNSPECIFIED zero, so most enums convert by offset; convert_test checks that by name.
+#include "services/scheduler/convert.h"
+
+#include <string>
+
+namespace secondvoice::scheduler {
+namespace {
+
+template <typename P, typename D>
+P Pb(D value) {
+  return static_cast<P>(static_cast<int>(value) + 1);
+}
+
+// nullopt for *_UNSPECIFIED (0) and values this build does not know.
+template <typename D, typename P>
+std::optional<D> Dom(P value, D last) {
+  const int v = static_cast<int>(value);
+  if (v < 1 || v > static_cast<int>(last) + 1) return std::nullopt;
+  return static_cast<D>(v - 1);
+}
+
+pb::PhoneType PhoneTypeToProto(domain::PhoneType t) {
+  return t == domain::PhoneType::kUnknown ? pb::PHONE_TYPE_UNKNOWN : Pb<pb::PhoneType>(t);
+}
+
+}  // namespace
+
+grpc::Status ToGrpc(const absl::Status& status) {
+  if (status.ok()) return grpc::Status::OK;
+  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
+}
+
+void ToProto(absl::Time t, google::protobuf::Timestamp* out) {
+  const int64_t nanos = absl::ToUnixNanos(t);
+  int64_t seconds = nanos / 1'000'000'000;
+  int64_t rest = nanos % 1'000'000'000;
+  if (rest < 0) {
+    rest += 1'000'000'000;
+    --seconds;
+  }
+  out->set_seconds(seconds);
+  out->set_nanos(static_cast<int32_t>(rest));
+}
+
+std::optional<absl::Time> FromProto(const google::protobuf::Timestamp& t) {
+  if (t.seconds() == 0 && t.nanos() == 0) return std::nullopt;
+  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
+}
+
+domain::Dealer FromProto(const pb::Dealer& p) {
+  return domain::Dealer{.id = p.id(),
+                        .name = p.name(),
+                        .country = p.country(),
+                        .time_zone = p.time_zone(),
+                        .opening_hours = p.opening_hours(),
+                        .crm_endpoint = p.crm_endpoint(),
+                        .created_at = {},
+                        .updated_at = {}};
+}
+
+void ToProto(const domain::Dealer& d, pb::Dealer* out) {
+  out->set_id(d.id);
+  out->set_name(d.name);
+  out->set_country(d.country);
+  out->set_time_zone(d.time_zone);
+  out->set_opening_hours(d.opening_hours);
+  out->set_crm_endpoint(d.crm_endpoint);
+  ToProto(d.created_at, out->mutable_created_at());
+  ToProto(d.updated_at, out->mutable_updated_at());
+}
+
+domain::Queue FromProto(const pb::Queue& p) {
+  return domain::Queue{
+      .id = p.id(),
+      .name = p.name(),
+      // Unspecified means progressive: one call per free agent never abandons a call.
+      .dialing_mode = Dom(p.dialing_mode(), domain::DialingMode::kPredictive)
+                          .value_or(domain::DialingMode::kProgressive),
+      .created_at = {}};
+}
+
+void ToProto(const domain::Queue& q, pb::Queue* out) {
+  out->set_id(q.id);
+  out->set_name(q.name);
+  out->set_dialing_mode(Pb<pb::DialingMode>(q.dialing_mode));
+  ToProto(q.created_at, out->mutable_created_at());
+}
+
+absl::StatusOr<domain::Campaign> FromProto(const pb::Campaign& p) {
+  domain::Campaign c;
+  c.id = p.id();
+  c.name = p.name();
+  auto kind = Dom(p.kind(), domain::CampaignKind::kSecondVoice);
+  if (!kind) return absl::InvalidArgumentError("campaign.kind: is required (PASSIVE_LIST or SECOND_VOICE)");
+  c.kind = *kind;
+  c.dealer_ids.assign(p.dealer_ids().begin(), p.dealer_ids().end());
+  c.queue_id = p.queue_id();
+  // Unspecified means the strict policy: explicit opt-in only.
+  c.marketing_policy = Dom(p.marketing_policy(), domain::MarketingPolicy::kOptInOrExistingCustomer)
+                           .value_or(domain::MarketingPolicy::kOptInOnly);
+  c.existing_customer_months = p.existing_customer_months();
+  const pb::Cadence& k = p.cadence();
+  c.cadence = {.min_call_attempts = k.min_call_attempts(),
+               .min_spread_days = k.min_spread_days(),
+               .max_spread_days = k.max_spread_days(),
+               .max_call_attempts = k.max_call_attempts(),
+               .min_gap_minutes = k.min_gap_minutes(),
+               .max_attempts_per_day = k.max_attempts_per_day()};
+  c.abandon_cap_percent = p.abandon_cap_percent();
+  c.caller_id = p.caller_id();
+  c.calling_hours = p.calling_hours();
+  c.starts_at = FromProto(p.starts_at());
+  c.ends_at = FromProto(p.ends_at());
+  return c;
+}
+
+void ToProto(const domain::Campaign& c, pb::Campaign* out) {
+  out->set_id(c.id);
+  out->set_name(c.name);
+  out->set_kind(Pb<pb::CampaignKind>(c.kind));
+  out->set_state(Pb<pb::CampaignState>(c.state));
+  for (const std::string& d : c.dealer_ids) out->add_dealer_ids(d);
+  out->set_queue_id(c.queue_id);
+  out->set_marketing_policy(Pb<pb::MarketingPolicy>(c.marketing_policy));
+  out->set_existing_customer_months(c.existing_customer_months);
+  pb::Cadence* k = out->mutable_cadence();
+  k->set_min_call_attempts(c.cadence.min_call_attempts);
+  k->set_min_spread_days(c.cadence.min_spread_days);
+  k->set_max_spread_days(c.cadence.max_spread_days);
+  k->set_max_call_attempts(c.cadence.max_call_attempts);
+  k->set_min_gap_minutes(c.cadence.min_gap_minutes);
+  k->set_max_attempts_per_day(c.cadence.max_attempts_per_day);
+  out->set_abandon_cap_percent(c.abandon_cap_percent);
+  out->set_caller_id(c.caller_id);
+  out->set_calling_hours(c.calling_hours);
+  if (c.starts_at) ToProto(*c.starts_at, out->mutable_starts_at());
+  if (c.ends_at) ToProto(*c.ends_at, out->mutable_ends_at());
+  ToProto(c.created_at, out->mutable_created_at());
+  ToProto(c.updated_at, out->mutable_updated_at());
+}
+
+std::optional<domain::CampaignState> FromProto(pb::CampaignState s) {
+  return Dom(s, domain::CampaignState::kEnded);
+}
+
+void ToProto(const domain::Lead& l, pb::Lead* out) {
+  out->set_id(l.id);
+  out->set_dealer_id(l.dealer_id);
+  out->set_campaign_id(l.campaign_id);
+  out->set_kind(Pb<pb::LeadKind>(l.kind));
+  out->set_origin(Pb<pb::LeadOrigin>(l.origin));
+  out->set_source(l.source);
+  out->set_crm_lead_id(l.crm_lead_id);
+  out->set_salesperson(l.salesperson);
+  pb::Customer* c = out->mutable_customer();
+  c->set_first_name(l.first_name);
+  c->set_last_name(l.last_name);
+  c->set_customer_id(l.customer_id);
+  c->set_language(l.language);
+  c->set_accessibility_notes(l.accessibility_notes);
+  if (l.preferred_channel) c->set_preferred_channel(Pb<pb::Channel>(*l.preferred_channel));
+  for (const domain::ContactRoute& r : l.contact_routes) {
+    pb::ContactRoute* p = out->add_contact_routes();
+    p->set_channel(Pb<pb::Channel>(r.channel));
+    p->set_raw_value(r.raw_value);
+    p->set_normalized_value(r.normalized_value);
+    if (r.channel == domain::Channel::kPhone || r.channel == domain::Channel::kSms) {
+      p->set_phone_type(PhoneTypeToProto(r.phone_type));
+    }
+    p->set_usable(r.usable);
+    p->set_preferred(r.preferred);
+    p->set_preferred_times(r.preferred_times);
+  }
+  for (const domain::Vehicle& v : l.vehicles) {
+    pb::Vehicle* p = out->add_vehicles();
+    p->set_role(Pb<pb::VehicleRole>(v.role));
+    p->set_used(v.used);
+    p->set_year(v.year);
+    p->set_make(v.make);
+    p->set_model(v.model);
+    p->set_trim(v.trim);
+    p->set_vin(v.vin);
+    p->set_odometer_km(v.odometer_km);
+    p->set_price_cents(v.price_cents);
+    p->set_comments(v.comments);
+  }
+  pb::Consent* consent = out->mutable_consent();
+  consent->set_basis(Pb<pb::ConsentBasis>(l.consent.basis));
+  consent->set_source(l.consent.source);
+  if (l.consent.given_at) ToProto(*l.consent.given_at, consent->mutable_given_at());
+  if (l.consent.relationship_last_at) {
+    ToProto(*l.consent.relationship_last_at, consent->mutable_relationship_last_at());
+  }
+  out->set_status(Pb<pb::LeadStatus>(l.status));
+  if (l.originated_at) ToProto(*l.originated_at, out->mutable_originated_at());
+  ToProto(l.created_at, out->mutable_created_at());
+  ToProto(l.updated_at, out->mutable_updated_at());
+  out->set_notes(l.notes);
+}
+
+void ToProto(const domain::LeadEvent& e, pb::LeadEvent* out) {
+  out->set_id(e.id);
+  out->set_lead_id(e.lead_id);
+  ToProto(e.at, out->mutable_at());
+  out->set_type(e.type);
+  out->set_actor(e.actor);
+  out->set_summary(e.summary);
+  out->set_details_json(e.details_json);
+}
+
+void ToProto(const domain::Attempt& a, pb::Attempt* out) {
+  out->set_id(a.id);
+  out->set_lead_id(a.lead_id);
+  out->set_campaign_id(a.campaign_id);
+  out->set_channel(Pb<pb::Channel>(a.channel));
+  out->set_by(a.by);
+  ToProto(a.started_at, out->mutable_started_at());
+  if (a.ended_at) ToProto(*a.ended_at, out->mutable_ended_at());
+  if (a.outcome) out->set_outcome(Pb<pb::AttemptOutcome>(*a.outcome));
+  out->set_notes(a.notes);
+}
+
+}  // namespace secondvoice::scheduler

@@ -1,0 +1,46 @@
+// Translation between the secondvoice.v1 API messages and the domain types, plus the one
+// place where absl::Status becomes grpc::Status.
+#ifndef SECONDVOICE_SERVICES_SCHEDULER_CONVERT_H_
+#define SECONDVOICE_SERVICES_SCHEDULER_CONVERT_H_
+
+#include <optional>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "google/protobuf/timestamp.pb.h"
+#include "grpcpp/support/status.h"
+#include "libs/domain/types.h"
+#include "secondvoice/v1/campaign_service.pb.h"
+#include "secondvoice/v1/common.pb.h"
+#include "secondvoice/v1/dealer_service.pb.h"
+
+namespace secondvoice::scheduler {
+
+namespace pb = ::secondvoice::v1;
+
+// absl and gRPC share their status codes; the message is kept.
+grpc::Status ToGrpc(const absl::Status& status);
+
+void ToProto(absl::Time t, google::protobuf::Timestamp* out);
+// Unset (0/0) timestamps become nullopt.
+std::optional<absl::Time> FromProto(const google::protobuf::Timestamp& t);
+
+domain::Dealer FromProto(const pb::Dealer& p);
+void ToProto(const domain::Dealer& d, pb::Dealer* out);
+
+domain::Queue FromProto(const pb::Queue& p);
+void ToProto(const domain::Queue& q, pb::Queue* out);
+
+// INVALID_ARGUMENT naming the field for enum values that must be given.
+absl::StatusOr<domain::Campaign> FromProto(const pb::Campaign& p);
+void ToProto(const domain::Campaign& c, pb::Campaign* out);
+std::optional<domain::CampaignState> FromProto(pb::CampaignState s);
+
+void ToProto(const domain::Lead& l, pb::Lead* out);
+void ToProto(const domain::LeadEvent& e, pb::LeadEvent* out);
+void ToProto(const domain::Attempt& a, pb::Attempt* out);
+
+}  // namespace secondvoice::scheduler
+
+#endif  // SECONDVOICE_SERVICES_SCHEDULER_CONVERT_H_

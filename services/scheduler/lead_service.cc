@@ -1,0 +1,80 @@
+// LeadService: one lead with its whole story, or a search within a dealer.
+#include "absl/strings/ascii.h"
+#include "absl/strings/strip.h"
+#include "libs/common/status_macros.h"
+#include "libs/domain/validate.h"
+#include "libs/phone/phone.h"
+#include "libs/store/dealers.h"
+#include "libs/store/leads.h"
+#include "services/scheduler/services.h"
+
+namespace secondvoice::scheduler {
+
+ServerUnaryReactor* LeadServiceImpl::GetLead(CallbackServerContext* ctx,
+                                             const v1::GetLeadRequest* req,
+                                             v1::LeadDetail* resp) {
+  return Serve(env_, ctx, "/secondvoice.v1.LeadService/GetLead",
+               [this, req, resp](const auth::Principal& p) -> absl::Status {
+                 if (req->id() <= 0) {
+                   return absl::InvalidArgumentError("id: must be a lead id above 0");
+                 }
+                 return store::InTransaction(
+                     env_.db->pool(),
+                     [&](store::PgConn& conn) -> absl::Status {
+                       ASSIGN_OR_RETURN(domain::Lead lead, store::GetLead(conn, req->id()));
+                       RETURN_IF_ERROR(auth::CheckDealerAccess(p, lead.dealer_id));
+                       ASSIGN_OR_RETURN(std::vector<domain::Attempt> attempts,
+                                        store::ListAttempts(conn, lead.id));
+                       ASSIGN_OR_RETURN(std::vector<domain::LeadEvent> events,
+                                        store::ListEvents(conn, lead.id));
+                       ToProto(lead, resp->mutable_lead());
+                       for (const auto& a : attempts) ToProto(a, resp->add_attempts());
+                       for (const auto& e : events) ToProto(e, resp->add_events());
+                       return absl::OkStatus();
+                     },
+                     store::Access::kReadOnly);
+               });
+}
+
+ServerUnaryReactor* LeadServiceImpl::SearchLeads(CallbackServerContext* ctx,
+                                                 const v1::SearchLeadsRequest* req,
+                                                 v1::SearchLeadsResponse* resp) {
+  return Serve(
+      env_, ctx, "/secondvoice.v1.LeadService/SearchLeads",
+      [this, req, resp](const auth::Principal& p) -> absl::Status {
+        RETURN_IF_ERROR(domain::ValidateSlug("dealer_id", req->dealer_id()));
+        RETURN_IF_ERROR(auth::CheckDealerAccess(p, req->dealer_id()));
+        if (req->campaign_id() < 0) {
+          return absl::InvalidArgumentError("campaign_id: must not be negative");
+        }
+        ASSIGN_OR_RETURN(const int size, PageSize(req->page(), "page"));
+        ASSIGN_OR_RETURN(const int64_t after, DecodeIdPageToken(req->page(), "page"));
+        store::LeadSearch search{
+            .dealer_id = req->dealer_id(),
+            .phone = std::string(absl::StripAsciiWhitespace(req->phone())),
+            .email = absl::AsciiStrToLower(absl::StripAsciiWhitespace(req->email())),
+            .customer_id = std::string(absl::StripAsciiWhitespace(req->customer_id())),
+            .crm_lead_id = std::string(absl::StripAsciiWhitespace(req->crm_lead_id())),
+            .campaign_id = req->campaign_id(),
+            .after_id = after,
+            .limit = size + 1};
+        return store::InTransaction(
+            env_.db->pool(),
+            [&](store::PgConn& conn) -> absl::Status {
+              ASSIGN_OR_RETURN(domain::Dealer dealer, store::GetDealer(conn, req->dealer_id()));
+              // The number as the dealer's customers write it; an unreadable one is matched raw.
+              if (!search.phone.empty()) {
+                phone::Normalized n = phone::Normalize(search.phone, dealer.country);
+                if (n.valid()) search.phone = n.e164;
+              }
+              ASSIGN_OR_RETURN(std::vector<domain::Lead> leads, store::SearchLeads(conn, search));
+              resp->set_next_page_token(FillPage(
+                  leads, size, [&](const domain::Lead& l) { ToProto(l, resp->add_leads()); },
+                  [](const domain::Lead& l) { return l.id; }));
+              return absl::OkStatus();
+            },
+            store::Access::kReadOnly);
+      });
+}
+
+}  // namespace secondvoice::scheduler

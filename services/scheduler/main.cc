@@ -1,0 +1,85 @@
+// secondvoice-scheduler: the daemon. Serves the secondvoice.v1 API on --listen against the
+// PostgreSQL at --database_url; SIGTERM or SIGINT shut it down gracefully.
+#include <signal.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <string>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "libs/common/log.h"
+#include "services/scheduler/server.h"
+
+ABSL_FLAG(std::string, listen, "127.0.0.1:7070", "host:port to serve gRPC on (port 0: any free port)");
+ABSL_FLAG(std::string, database_url, "",
+          "libpq URL or conninfo of the PostgreSQL database (default: $SECONDVOICE_DATABASE_URL)");
+ABSL_FLAG(std::string, tokens_file, "",
+          "file of 'TOKEN ROLE [DEALER_ID ...]' lines (development tokens)");
+ABSL_FLAG(std::string, port_file, "", "write the bound port to this file once serving");
+ABSL_FLAG(int, workers, 8, "threads that run database work for RPCs");
+ABSL_FLAG(int, db_pool_size, 8, "PostgreSQL connections at most");
+ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
+          "how long running calls may take to finish on SIGTERM");
+
+namespace {
+
+int Fail(const std::string& message) {
+  SV_LOG(Error) << message;
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage("secondvoice-scheduler --database_url=URL [--listen=HOST:PORT]");
+  absl::ParseCommandLine(argc, argv);
+  using secondvoice::scheduler::Server;
+  using secondvoice::scheduler::ServerOptions;
+
+  // Block the shutdown signals in every thread; the main thread waits for them below.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  ServerOptions options;
+  options.listen = absl::GetFlag(FLAGS_listen);
+  options.database_url = absl::GetFlag(FLAGS_database_url);
+  if (options.database_url.empty()) {
+    if (const char* env = std::getenv("SECONDVOICE_DATABASE_URL")) options.database_url = env;
+  }
+  if (options.database_url.empty()) {
+    return Fail("--database_url (or SECONDVOICE_DATABASE_URL) is required");
+  }
+  if (const std::string path = absl::GetFlag(FLAGS_tokens_file); !path.empty()) {
+    auto tokens = secondvoice::auth::TokenTable::LoadFile(path);
+    if (!tokens.ok()) return Fail(std::string(tokens.status().message()));
+    options.tokens = *std::move(tokens);
+  } else {
+    SV_LOG(Warning) << "no --tokens_file: every call will be refused as unauthenticated";
+  }
+  options.workers = absl::GetFlag(FLAGS_workers);
+  options.db_pool_size = absl::GetFlag(FLAGS_db_pool_size);
+  if (options.workers < 1 || options.db_pool_size < 1) {
+    return Fail("--workers and --db_pool_size must be at least 1");
+  }
+
+  Server server(std::move(options));
+  if (absl::Status s = server.Start(); !s.ok()) return Fail(std::string(s.message()));
+  if (const std::string path = absl::GetFlag(FLAGS_port_file); !path.empty()) {
+    // Written whole under a temporary name, so a reader never sees a partial port.
+    const std::string tmp = path + ".tmp";
+    std::ofstream(tmp) << server.port() << "\n";
+    if (std::rename(tmp.c_str(), path.c_str()) != 0) return Fail("cannot write --port_file " + path);
+  }
+
+  int signal_number = 0;
+  sigwait(&signals, &signal_number);
+  SV_LOG(Info) << "signal " << signal_number << ": shutting down";
+  server.Shutdown(absl::GetFlag(FLAGS_shutdown_grace));
+  return 0;
+}

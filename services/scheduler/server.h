@@ -1,0 +1,66 @@
+// The secondvoice-scheduler server: gRPC services, health checking and reflection, the worker
+// pool and the database link, started and stopped as one. Tests run it in-process.
+#ifndef SECONDVOICE_SERVICES_SCHEDULER_SERVER_H_
+#define SECONDVOICE_SERVICES_SCHEDULER_SERVER_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "grpcpp/server.h"
+#include "libs/auth/auth.h"
+#include "libs/common/worker_pool.h"
+#include "services/scheduler/database.h"
+#include "services/scheduler/rpc.h"
+#include "services/scheduler/services.h"
+
+namespace secondvoice::scheduler {
+
+struct ServerOptions {
+  // host:port; port 0 picks a free one (see Server::port()).
+  std::string listen = "127.0.0.1:7070";
+  std::string database_url;
+  auth::TokenTable tokens;
+  int workers = 8;
+  size_t max_queued = 4096;
+  int db_pool_size = 8;
+  absl::Duration db_check_interval = absl::Seconds(1);
+};
+
+class Server {
+ public:
+  explicit Server(ServerOptions options);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds and starts serving; health is NOT_SERVING until the database is reachable and migrated.
+  absl::Status Start();
+  int port() const { return port_; }
+
+  // Stops taking calls, lets running ones finish for up to `grace`, then cancels the rest.
+  void Shutdown(absl::Duration grace);
+  Database& database() { return *db_; }
+
+ private:
+  void SetServing(bool serving);
+
+  ServerOptions options_;
+  std::unique_ptr<Database> db_;
+  std::unique_ptr<WorkerPool> workers_;
+  Env env_;
+  AdminServiceImpl admin_;
+  DealerServiceImpl dealers_;
+  CampaignServiceImpl campaigns_;
+  LeadServiceImpl leads_;
+  absl::Mutex mu_;
+  std::unique_ptr<grpc::Server> server_ ABSL_GUARDED_BY(mu_);
+  bool shut_down_ ABSL_GUARDED_BY(mu_) = false;
+  int port_ = 0;
+};
+
+}  // namespace secondvoice::scheduler
+
+#endif  // SECONDVOICE_SERVICES_SCHEDULER_SERVER_H_

@@ -1,0 +1,158 @@
+// The real binaries: secondvoice-scheduler started as a process with flags, driven by the
+// secondvoice CLI, and stopped gracefully with SIGTERM.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/testing/test_postgres.h"
+
+namespace secondvoice {
+namespace {
+
+using ::testing::HasSubstr;
+
+struct Result {
+  int exit_code;
+  std::string output;  // stdout and stderr
+};
+
+Result RunCli(const std::string& addr, const std::string& token, const std::string& args) {
+  const std::string command = absl::StrCat(SV_BIN_DIR, "/secondvoice --addr=", addr,
+                                           " --token=", token, " ", args, " 2>&1");
+  FILE* pipe = popen(command.c_str(), "r");
+  std::string output;
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) output.append(buf.data(), n);
+  const int status = pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+}
+
+class Daemon {
+ public:
+  Daemon(const std::string& database_url, const std::string& dir) : port_file_(dir + "/port") {
+    tokens_file_ = dir + "/tokens";
+    std::ofstream(tokens_file_) << "# test tokens\ncli-admin-token admin\ncli-manager-token manager\n";
+    pid_ = fork();
+    if (pid_ == 0) {
+      const std::string binary = absl::StrCat(SV_BIN_DIR, "/secondvoice-scheduler");
+      const std::string db = "--database_url=" + database_url;
+      const std::string port = "--port_file=" + port_file_;
+      const std::string tokens = "--tokens_file=" + tokens_file_;
+      execl(binary.c_str(), binary.c_str(), "--listen=127.0.0.1:0", db.c_str(), port.c_str(),
+            tokens.c_str(), static_cast<char*>(nullptr));
+      _exit(127);
+    }
+  }
+
+  ~Daemon() {
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+  }
+
+  // The bound address once the port file appears, or "" after `timeout`.
+  std::string WaitForAddress(absl::Duration timeout) {
+    const absl::Time deadline = absl::Now() + timeout;
+    while (absl::Now() < deadline) {
+      std::ifstream in(port_file_);
+      int port = 0;
+      if (in >> port && port > 0) return absl::StrCat("127.0.0.1:", port);
+      absl::SleepFor(absl::Milliseconds(50));
+    }
+    return "";
+  }
+
+  // Sends SIGTERM and returns the exit code, or -1 if it did not exit within `timeout`.
+  int Terminate(absl::Duration timeout) {
+    kill(pid_, SIGTERM);
+    const absl::Time deadline = absl::Now() + timeout;
+    while (absl::Now() < deadline) {
+      int status = 0;
+      if (waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+      }
+      absl::SleepFor(absl::Milliseconds(50));
+    }
+    return -1;
+  }
+
+ private:
+  pid_t pid_ = -1;
+  std::string port_file_;
+  std::string tokens_file_;
+};
+
+std::string TempDir() {
+  char pattern[] = "/tmp/svdaemonXXXXXX";
+  return mkdtemp(pattern);
+}
+
+TEST(Daemon, ServesTheCliAndStopsGracefullyOnSigterm) {
+  const std::string url = secondvoice::testing::FreshDatabaseUrl();
+  const std::string dir = TempDir();
+  Daemon daemon(url, dir);
+  const std::string addr = daemon.WaitForAddress(absl::Seconds(30));
+  ASSERT_FALSE(addr.empty()) << "the daemon never wrote its port";
+
+  Result health = RunCli(addr, "cli-admin-token", "health --wait=30");
+  EXPECT_EQ(health.exit_code, 0) << health.output;
+  EXPECT_THAT(health.output, HasSubstr("SERVING"));
+
+  Result created = RunCli(addr, "cli-admin-token",
+                          "dealer create --id=vandijk --name='Autobedrijf Van Dijk' --country=NL "
+                          "--time-zone=Europe/Amsterdam");
+  EXPECT_EQ(created.exit_code, 0) << created.output;
+  Result queue = RunCli(addr, "cli-admin-token", "queue create --id=bdc-nl --name=BDC");
+  EXPECT_EQ(queue.exit_code, 0) << queue.output;
+  Result campaign = RunCli(addr, "cli-manager-token",
+                           "campaign create --name='Q4 list' --dealer=vandijk --queue=bdc-nl "
+                           "--kind=passive-list --caller-id=+31201234567");
+  EXPECT_EQ(campaign.exit_code, 0) << campaign.output;
+  Result listed = RunCli(addr, "cli-manager-token", "campaign list");
+  EXPECT_EQ(listed.exit_code, 0) << listed.output;
+  EXPECT_THAT(listed.output, HasSubstr("Q4 list"));
+  EXPECT_THAT(listed.output, HasSubstr("draft"));
+
+  Result denied = RunCli(addr, "cli-manager-token", "dealer create --id=x2 --name=x --country=NL "
+                                                    "--time-zone=Europe/Amsterdam");
+  EXPECT_EQ(denied.exit_code, 1);
+  EXPECT_THAT(denied.output, HasSubstr("PERMISSION_DENIED"));
+  Result invalid = RunCli(addr, "cli-admin-token", "dealer create --id=x2 --name=x --country=NL "
+                                                   "--time-zone=Mars/Olympus");
+  EXPECT_EQ(invalid.exit_code, 1);
+  EXPECT_THAT(invalid.output, HasSubstr("INVALID_ARGUMENT: dealer.time_zone"));
+  Result usage = RunCli(addr, "cli-admin-token", "dealer create --colour=red");
+  EXPECT_EQ(usage.exit_code, 2);
+  EXPECT_THAT(usage.output, HasSubstr("--colour"));
+
+  EXPECT_EQ(daemon.Terminate(absl::Seconds(15)), 0);
+  Result after = RunCli(addr, "cli-admin-token", "health");
+  EXPECT_NE(after.exit_code, 0);
+  std::system(absl::StrCat("rm -rf ", dir).c_str());
+}
+
+TEST(Daemon, MigrateDirectlyIsIdempotent) {
+  const std::string url = secondvoice::testing::FreshDatabaseUrl();
+  Result first = RunCli("127.0.0.1:1", "", "migrate --database-url='" + url + "'");
+  EXPECT_EQ(first.exit_code, 0) << first.output;
+  EXPECT_THAT(first.output, HasSubstr("applied 1"));
+  Result second = RunCli("127.0.0.1:1", "", "migrate --database-url='" + url + "'");
+  EXPECT_EQ(second.exit_code, 0) << second.output;
+  EXPECT_THAT(second.output, HasSubstr("already current"));
+}
+
+}  // namespace
+}  // namespace secondvoice
