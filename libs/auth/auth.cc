@@ -153,6 +153,13 @@ absl::Status Authorize(const Principal& principal, absl::string_view method) {
       absl::StrCat("role ", RoleName(principal.role), " may not call ", method));
 }
 
+bool HasRule(absl::string_view method) {
+  for (const MethodRule& rule : kRules) {
+    if (rule.method == method) return true;
+  }
+  return false;
+}
+
 absl::Status CheckDealerAccess(const Principal& principal, absl::string_view dealer_id) {
   if (principal.CanAccessDealer(dealer_id)) return absl::OkStatus();
   return absl::PermissionDeniedError(

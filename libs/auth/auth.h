@@ -50,6 +50,10 @@ class TokenTable {
 // Methods missing from the table are denied to everyone but admin.
 [[nodiscard]] absl::Status Authorize(const Principal& principal, absl::string_view method);
 
+// True when the rule table names `method` ("/secondvoice.v1.X/Y"), even as admin-only. Every
+// API method should have a rule; auth_test checks that against the generated descriptors.
+bool HasRule(absl::string_view method);
+
 // PERMISSION_DENIED when a CRM principal reaches for another dealer's data.
 [[nodiscard]] absl::Status CheckDealerAccess(const Principal& principal, absl::string_view dealer_id);
 

@@ -56,7 +56,7 @@ commands:
   queue get ID | queue list
   campaign create --name=NAME --dealer=ID [--dealer=ID ...] --queue=ID
                   --kind=passive-list|second-voice --caller-id=+31201234567
-                  [--policy=opt-in|opt-in-or-existing-customer] [--existing-customer-months=N]
+                  [--policy=opt-in-only|opt-in-or-existing-customer] [--existing-customer-months=N]
                   [--calling-hours=...] [--abandon-cap=PERCENT] [--starts-at=RFC3339]
                   [--ends-at=RFC3339] [--min-call-attempts=N] [--min-spread-days=N]
                   [--max-spread-days=N] [--max-call-attempts=N] [--min-gap-minutes=N]

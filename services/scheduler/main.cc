@@ -21,7 +21,7 @@ ABSL_FLAG(std::string, tokens_file, "",
 ABSL_FLAG(std::string, port_file, "", "write the bound port to this file once serving");
 ABSL_FLAG(int, workers, 8, "threads that run database work for RPCs");
 ABSL_FLAG(int, db_pool_size, 8, "PostgreSQL connections at most");
-ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
+ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(5),
           "how long running calls may take to finish on SIGTERM");
 
 namespace {
