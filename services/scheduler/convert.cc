@@ -20,8 +20,10 @@ std::optional<D> Dom(P value, D last) {
   return static_cast<D>(v - 1);
 }
 
+// The one enum out of step: the domain starts with kUnknown, the API ends with UNKNOWN.
 pb::PhoneType PhoneTypeToProto(domain::PhoneType t) {
-  return t == domain::PhoneType::kUnknown ? pb::PHONE_TYPE_UNKNOWN : Pb<pb::PhoneType>(t);
+  return t == domain::PhoneType::kUnknown ? pb::PHONE_TYPE_UNKNOWN
+                                          : static_cast<pb::PhoneType>(static_cast<int>(t));
 }
 
 }  // namespace

@@ -21,7 +21,6 @@ void PrintTo(const WeeklyHours& hours, std::ostream* os) {
 
 namespace {
 
-using ::secondvoice::testing::IsOk;
 using ::secondvoice::testing::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -63,8 +62,10 @@ TEST(WeeklyHours, ParsesDutchDayNamesAndSingleDigitHours) {
 }
 
 TEST(WeeklyHours, DayNamesIgnoreCase) {
-  SV_ASSERT_OK_AND_ASSIGN(WeeklyHours upper, ParseWeeklyHours("MON-fri 09:00-17:00; ZA 10:00-12:00"));
-  SV_ASSERT_OK_AND_ASSIGN(WeeklyHours lower, ParseWeeklyHours("mon-fri 09:00-17:00; sat 10:00-12:00"));
+  SV_ASSERT_OK_AND_ASSIGN(WeeklyHours upper,
+                          ParseWeeklyHours("MON-fri 09:00-17:00; ZA 10:00-12:00"));
+  SV_ASSERT_OK_AND_ASSIGN(WeeklyHours lower,
+                          ParseWeeklyHours("mon-fri 09:00-17:00; sat 10:00-12:00"));
   EXPECT_EQ(upper, lower);
 }
 
@@ -230,8 +231,8 @@ TEST(WeeklyHours, TheTimeZoneDecidesForTheSameInstant) {
   const absl::Time morning = Utc(2026, 1, 5, 8, 30);
   EXPECT_TRUE(IsOpenAt(window, morning, ams));
   EXPECT_FALSE(IsOpenAt(window, morning, nyc));
-  // Saturday 2026-01-10 02:00 UTC is still Friday 21:00 in New York: closed there, and
-  // Saturday 03:00 (closed) in Amsterdam.
+  // Saturday 2026-01-10 01:59 UTC is still Friday 20:59 in New York (open) but Saturday 02:59
+  // in Amsterdam (closed); a minute later New York closes too.
   EXPECT_FALSE(IsOpenAt(window, Utc(2026, 1, 10, 1, 59), ams));
   EXPECT_TRUE(IsOpenAt(window, Utc(2026, 1, 10, 1, 59), nyc));
   EXPECT_FALSE(IsOpenAt(window, Utc(2026, 1, 10, 2, 0), nyc));
