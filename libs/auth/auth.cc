@@ -93,8 +93,10 @@ absl::StatusOr<TokenTable> TokenTable::Parse(absl::string_view text) {
   int line_no = 0;
   for (absl::string_view line : absl::StrSplit(text, '\n')) {
     ++line_no;
-    if (const size_t hash = line.find('#'); hash != absl::string_view::npos) line = line.substr(0, hash);
-    std::vector<absl::string_view> words = absl::StrSplit(line, absl::ByAnyChar(" \t\r"), absl::SkipEmpty());
+    if (const size_t hash = line.find('#'); hash != absl::string_view::npos)
+      line = line.substr(0, hash);
+    std::vector<absl::string_view> words =
+        absl::StrSplit(line, absl::ByAnyChar(" \t\r"), absl::SkipEmpty());
     if (words.empty()) continue;
     auto fail = [&](absl::string_view why) {
       return absl::InvalidArgumentError(absl::StrCat("tokens line ", line_no, ": ", why));
@@ -108,7 +110,8 @@ absl::StatusOr<TokenTable> TokenTable::Parse(absl::string_view text) {
       if (auto s = domain::ValidateSlug("dealer_id", words[i]); !s.ok()) return fail(s.message());
       p.dealer_ids.emplace_back(words[i]);
     }
-    if (*role == Role::kCrm && p.dealer_ids.empty()) return fail("a crm token must name its dealers");
+    if (*role == Role::kCrm && p.dealer_ids.empty())
+      return fail("a crm token must name its dealers");
     if (*role != Role::kCrm && !p.dealer_ids.empty()) return fail("only crm tokens name dealers");
     if (*role == Role::kCrm) absl::StrAppend(&p.name, ":", absl::StrJoin(p.dealer_ids, "+"));
     if (table.tokens_.contains(words[0])) return fail("token is listed twice");

@@ -5,12 +5,12 @@
 #define SECONDVOICE_LIBS_AUTH_AUTH_H_
 
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace secondvoice::auth {
 
@@ -55,7 +55,8 @@ class TokenTable {
 bool HasRule(absl::string_view method);
 
 // PERMISSION_DENIED when a CRM principal reaches for another dealer's data.
-[[nodiscard]] absl::Status CheckDealerAccess(const Principal& principal, absl::string_view dealer_id);
+[[nodiscard]] absl::Status CheckDealerAccess(const Principal& principal,
+                                             absl::string_view dealer_id);
 
 }  // namespace secondvoice::auth
 

@@ -17,7 +17,7 @@ namespace secondvoice::calendar {
 namespace {
 
 constexpr std::array<absl::string_view, 7> kDayNames = {"Mon", "Tue", "Wed", "Thu",
-                                                       "Fri", "Sat", "Sun"};
+                                                        "Fri", "Sat", "Sun"};
 
 std::optional<int> ParseDay(absl::string_view word) {
   static constexpr std::array<std::array<absl::string_view, 4>, 7> kAliases = {{
@@ -51,7 +51,9 @@ std::optional<int> ParseClock(absl::string_view text) {
   return h * 60 + m;
 }
 
-std::string FormatClock(int minute) { return absl::StrFormat("%02d:%02d", minute / 60, minute % 60); }
+std::string FormatClock(int minute) {
+  return absl::StrFormat("%02d:%02d", minute / 60, minute % 60);
+}
 
 std::string FormatRanges(const std::vector<TimeRange>& ranges) {
   return absl::StrJoin(ranges, ",", [](std::string* out, const TimeRange& r) {
@@ -64,7 +66,8 @@ absl::StatusOr<std::vector<int>> ParseDays(absl::string_view spec) {
   std::vector<int> days;
   for (absl::string_view item : absl::StrSplit(spec, ',', absl::SkipWhitespace())) {
     std::vector<absl::string_view> ends = absl::StrSplit(item, '-');
-    if (ends.size() > 2) return absl::InvalidArgumentError(absl::StrCat("bad day range '", item, "'"));
+    if (ends.size() > 2)
+      return absl::InvalidArgumentError(absl::StrCat("bad day range '", item, "'"));
     std::optional<int> first = ParseDay(ends[0]);
     std::optional<int> last = ends.size() == 2 ? ParseDay(ends[1]) : first;
     if (!first || !last) {
@@ -94,14 +97,14 @@ absl::StatusOr<WeeklyHours> ParseWeeklyHours(absl::string_view text) {
     auto days = ParseDays(clause.substr(0, digit));
     if (!days.ok()) return days.status();
     std::vector<TimeRange> ranges;
-    for (absl::string_view range : absl::StrSplit(clause.substr(digit), ',', absl::SkipWhitespace())) {
+    for (absl::string_view range :
+         absl::StrSplit(clause.substr(digit), ',', absl::SkipWhitespace())) {
       std::vector<absl::string_view> ends = absl::StrSplit(range, '-');
       std::optional<int> open = ends.size() == 2 ? ParseClock(ends[0]) : std::nullopt;
       std::optional<int> close = ends.size() == 2 ? ParseClock(ends[1]) : std::nullopt;
       if (!open || !close) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("bad time range '", absl::StripAsciiWhitespace(range),
-                         "' (expected HH:MM-HH:MM)"));
+        return absl::InvalidArgumentError(absl::StrCat(
+            "bad time range '", absl::StripAsciiWhitespace(range), "' (expected HH:MM-HH:MM)"));
       }
       if (*close <= *open) {
         return absl::InvalidArgumentError(absl::StrCat(
@@ -114,8 +117,9 @@ absl::StatusOr<WeeklyHours> ParseWeeklyHours(absl::string_view text) {
         return absl::InvalidArgumentError(absl::StrCat(kDayNames[d], " is given twice"));
       }
       hours.days[d] = ranges;
-      std::sort(hours.days[d].begin(), hours.days[d].end(),
-                [](const TimeRange& a, const TimeRange& b) { return a.open_minute < b.open_minute; });
+      std::sort(
+          hours.days[d].begin(), hours.days[d].end(),
+          [](const TimeRange& a, const TimeRange& b) { return a.open_minute < b.open_minute; });
       for (size_t i = 1; i < hours.days[d].size(); ++i) {
         if (hours.days[d][i].open_minute < hours.days[d][i - 1].close_minute) {
           return absl::InvalidArgumentError(absl::StrCat(kDayNames[d], " has overlapping ranges"));
@@ -150,7 +154,8 @@ WeeklyHours DefaultCallingWindow() {
 
 bool IsOpenAt(const WeeklyHours& hours, absl::Time t, absl::TimeZone tz) {
   const absl::CivilSecond local = absl::ToCivilSecond(t, tz);
-  const int day = (static_cast<int>(absl::GetWeekday(local)) + 7 - static_cast<int>(absl::Weekday::monday)) % 7;
+  const int day =
+      (static_cast<int>(absl::GetWeekday(local)) + 7 - static_cast<int>(absl::Weekday::monday)) % 7;
   const int minute = local.hour() * 60 + local.minute();
   for (const TimeRange& r : hours.days[day]) {
     if (minute >= r.open_minute && minute < r.close_minute) return true;

@@ -36,8 +36,8 @@ Line::Line(Level level, absl::string_view file, int line) {
   auto slash = file.rfind('/');
   if (slash != absl::string_view::npos) file.remove_prefix(slash + 1);
   stream_ << LevelChar(level)
-          << absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ ", absl::Now(), absl::UTCTimeZone())
-          << file << ':' << line << "] ";
+          << absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ ", absl::Now(), absl::UTCTimeZone()) << file
+          << ':' << line << "] ";
 }
 
 Line::~Line() {

@@ -3,6 +3,7 @@
 #define SECONDVOICE_LIBS_COMMON_LOG_H_
 
 #include <sstream>
+
 #include "absl/strings/string_view.h"
 
 namespace secondvoice::log {
@@ -38,10 +39,10 @@ struct Voidify {
 
 }  // namespace secondvoice::log
 
-#define SV_LOG(severity)                                                         \
-  !::secondvoice::log::Enabled(::secondvoice::log::Level::k##severity)           \
-      ? (void)0                                                                  \
-      : ::secondvoice::log::Voidify() &                                          \
+#define SV_LOG(severity)                                               \
+  !::secondvoice::log::Enabled(::secondvoice::log::Level::k##severity) \
+      ? (void)0                                                        \
+      : ::secondvoice::log::Voidify() &                                \
             ::secondvoice::log::Line(::secondvoice::log::Level::k##severity, __FILE__, __LINE__)
 
 #endif  // SECONDVOICE_LIBS_COMMON_LOG_H_

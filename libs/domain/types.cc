@@ -108,8 +108,8 @@ constexpr Table<AttemptOutcome, 14> kAttemptOutcomes = {{
 
 }  // namespace
 
-#define SV_DOMAIN_ENUM_NAMES(Enum, table)                                            \
-  absl::string_view Name(Enum value) { return Lookup(table, value); }                \
+#define SV_DOMAIN_ENUM_NAMES(Enum, table)                             \
+  absl::string_view Name(Enum value) { return Lookup(table, value); } \
   std::optional<Enum> Parse##Enum(absl::string_view name) { return Reverse(table, name); }
 SV_DOMAIN_ENUM_NAMES(DialingMode, kDialingModes)
 SV_DOMAIN_ENUM_NAMES(CampaignKind, kCampaignKinds)

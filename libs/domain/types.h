@@ -6,9 +6,9 @@
 #include <cstdint>
 #include <optional>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 
 namespace secondvoice::domain {
@@ -16,8 +16,8 @@ namespace secondvoice::domain {
 struct Dealer {
   std::string id;
   std::string name;
-  std::string country;    // ISO 3166-1 alpha-2
-  std::string time_zone;  // IANA
+  std::string country;        // ISO 3166-1 alpha-2
+  std::string time_zone;      // IANA
   std::string opening_hours;  // canonical calendar::FormatWeeklyHours text
   std::string crm_endpoint;
   absl::Time created_at;
@@ -179,8 +179,8 @@ struct Attempt {
 
 // Stable lower_snake names used in the database and in logs, and their inverse. The inverse
 // returns nullopt for a name it does not know.
-#define SV_DOMAIN_ENUM_NAMES(Enum)                 \
-  absl::string_view Name(Enum value);               \
+#define SV_DOMAIN_ENUM_NAMES(Enum)    \
+  absl::string_view Name(Enum value); \
   std::optional<Enum> Parse##Enum(absl::string_view name);
 SV_DOMAIN_ENUM_NAMES(DialingMode)
 SV_DOMAIN_ENUM_NAMES(CampaignKind)

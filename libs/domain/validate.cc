@@ -30,7 +30,8 @@ absl::Status ValidateName(absl::string_view field, std::string& name) {
 }
 
 // Weekly hours in canonical text; empty input gives `fallback`.
-absl::Status NormalizeHours(absl::string_view field, std::string& text, absl::string_view fallback) {
+absl::Status NormalizeHours(absl::string_view field, std::string& text,
+                            absl::string_view fallback) {
   if (absl::StripAsciiWhitespace(text).empty()) {
     text = std::string(fallback);
     return absl::OkStatus();
@@ -79,14 +80,14 @@ absl::Status NormalizeDealer(Dealer& dealer) {
   RETURN_IF_ERROR(ValidateName("dealer.name", dealer.name));
   dealer.country = absl::AsciiStrToUpper(absl::StripAsciiWhitespace(dealer.country));
   if (dealer.country.size() != 2 || !phone::IsKnownRegion(dealer.country)) {
-    return Invalid("dealer.country",
-                   absl::StrCat("'", dealer.country, "' is not an ISO 3166-1 alpha-2 country code"));
+    return Invalid("dealer.country", absl::StrCat("'", dealer.country,
+                                                  "' is not an ISO 3166-1 alpha-2 country code"));
   }
   absl::TimeZone tz;
   if (dealer.time_zone.empty() || !absl::LoadTimeZone(dealer.time_zone, &tz)) {
-    return Invalid("dealer.time_zone",
-                   absl::StrCat("'", dealer.time_zone,
-                                "' is not an IANA time zone such as Europe/Amsterdam"));
+    return Invalid(
+        "dealer.time_zone",
+        absl::StrCat("'", dealer.time_zone, "' is not an IANA time zone such as Europe/Amsterdam"));
   }
   RETURN_IF_ERROR(NormalizeHours("dealer.opening_hours", dealer.opening_hours,
                                  calendar::FormatWeeklyHours(calendar::DefaultCallingWindow())));
@@ -118,8 +119,9 @@ absl::Status NormalizeCampaign(Campaign& c) {
   }
   const phone::Normalized caller = phone::Normalize(c.caller_id, "ZZ");
   if (!caller.valid()) {
-    return Invalid("campaign.caller_id",
-                   absl::StrCat("'", c.caller_id, "' is not a valid E.164 number like +31201234567"));
+    return Invalid(
+        "campaign.caller_id",
+        absl::StrCat("'", c.caller_id, "' is not a valid E.164 number like +31201234567"));
   }
   c.caller_id = caller.e164;
 
@@ -132,7 +134,8 @@ absl::Status NormalizeCampaign(Campaign& c) {
   const Cadence defaults;
   if (k.min_call_attempts == 0) k.min_call_attempts = defaults.min_call_attempts;
   if (k.min_spread_days == 0) k.min_spread_days = defaults.min_spread_days;
-  if (k.max_spread_days == 0) k.max_spread_days = std::max(defaults.max_spread_days, k.min_spread_days);
+  if (k.max_spread_days == 0)
+    k.max_spread_days = std::max(defaults.max_spread_days, k.min_spread_days);
   if (k.max_call_attempts == 0) {
     // Passive leads need up to four times the attempts before a connection.
     k.max_call_attempts = c.kind == CampaignKind::kPassiveList
@@ -173,8 +176,8 @@ absl::Status CheckCampaignTransition(CampaignState from, CampaignState to) {
                   (to == S::kActive && (from == S::kDraft || from == S::kPaused)) ||
                   (from == S::kActive && to == S::kPaused);
   if (ok) return absl::OkStatus();
-  return absl::FailedPreconditionError(absl::StrCat("a campaign cannot go from ", Name(from),
-                                                    " to ", Name(to)));
+  return absl::FailedPreconditionError(
+      absl::StrCat("a campaign cannot go from ", Name(from), " to ", Name(to)));
 }
 
 }  // namespace secondvoice::domain

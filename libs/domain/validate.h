@@ -3,9 +3,8 @@
 #ifndef SECONDVOICE_LIBS_DOMAIN_VALIDATE_H_
 #define SECONDVOICE_LIBS_DOMAIN_VALIDATE_H_
 
-#include "absl/strings/string_view.h"
-
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "libs/domain/types.h"
 
 namespace secondvoice::domain {

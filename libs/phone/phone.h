@@ -4,6 +4,7 @@
 #define SECONDVOICE_LIBS_PHONE_PHONE_H_
 
 #include <string>
+
 #include "absl/strings/string_view.h"
 
 namespace secondvoice::phone {

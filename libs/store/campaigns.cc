@@ -8,12 +8,12 @@
 namespace secondvoice::store {
 namespace {
 
-#define SV_CAMPAIGN_COLUMNS                                                                  \
+#define SV_CAMPAIGN_COLUMNS                                                                    \
   "c.id, c.name, c.kind, c.state, c.queue_id, c.marketing_policy, c.existing_customer_months," \
-  " c.min_call_attempts, c.min_spread_days, c.max_spread_days, c.max_call_attempts,"          \
-  " c.min_gap_minutes, c.max_attempts_per_day, c.abandon_cap_percent, c.caller_id,"           \
-  " c.calling_hours, c.starts_at, c.ends_at, c.created_at, c.updated_at,"                     \
-  " ARRAY(SELECT dealer_id FROM campaign_dealers d WHERE d.campaign_id = c.id"                \
+  " c.min_call_attempts, c.min_spread_days, c.max_spread_days, c.max_call_attempts,"           \
+  " c.min_gap_minutes, c.max_attempts_per_day, c.abandon_cap_percent, c.caller_id,"            \
+  " c.calling_hours, c.starts_at, c.ends_at, c.created_at, c.updated_at,"                      \
+  " ARRAY(SELECT dealer_id FROM campaign_dealers d WHERE d.campaign_id = c.id"                 \
   " ORDER BY dealer_id)::text"
 
 constexpr Query kInsert = {
@@ -37,20 +37,19 @@ constexpr Query kSetState = {
     "UPDATE campaigns SET state = $2, updated_at = now() WHERE id = $1 RETURNING id"};
 constexpr Query kClearDealers = {"campaign_clear_dealers",
                                  "DELETE FROM campaign_dealers WHERE campaign_id = $1"};
-constexpr Query kAddDealers = {
-    "campaign_add_dealers",
-    "INSERT INTO campaign_dealers (campaign_id, dealer_id)"
-    " SELECT $1, unnest($2::text[])"};
-constexpr Query kMissingDealers = {
-    "campaign_missing_dealers",
-    "SELECT x FROM unnest($1::text[]) AS x WHERE NOT EXISTS"
-    " (SELECT 1 FROM dealers WHERE id = x) ORDER BY x"};
+constexpr Query kAddDealers = {"campaign_add_dealers",
+                               "INSERT INTO campaign_dealers (campaign_id, dealer_id)"
+                               " SELECT $1, unnest($2::text[])"};
+constexpr Query kMissingDealers = {"campaign_missing_dealers",
+                                   "SELECT x FROM unnest($1::text[]) AS x WHERE NOT EXISTS"
+                                   " (SELECT 1 FROM dealers WHERE id = x) ORDER BY x"};
 constexpr Query kQueueExists = {"campaign_queue_exists", "SELECT 1 FROM queues WHERE id = $1"};
 constexpr Query kGet = {"campaign_get",
                         "SELECT " SV_CAMPAIGN_COLUMNS " FROM campaigns c WHERE c.id = $1"};
 constexpr Query kList = {
     "campaign_list",
-    "SELECT " SV_CAMPAIGN_COLUMNS " FROM campaigns c WHERE c.id > $2 AND ($1 = '' OR EXISTS"
+    "SELECT " SV_CAMPAIGN_COLUMNS
+    " FROM campaigns c WHERE c.id > $2 AND ($1 = '' OR EXISTS"
     " (SELECT 1 FROM campaign_dealers d WHERE d.campaign_id = c.id AND d.dealer_id = $1))"
     " ORDER BY c.id LIMIT $3"};
 
@@ -76,8 +75,8 @@ domain::Campaign CampaignFrom(const PgResult& r, int row) {
   c.kind = domain::ParseCampaignKind(r.Get(row, 2)).value_or(domain::CampaignKind::kPassiveList);
   c.state = domain::ParseCampaignState(r.Get(row, 3)).value_or(domain::CampaignState::kDraft);
   c.queue_id = r.GetString(row, 4);
-  c.marketing_policy = domain::ParseMarketingPolicy(r.Get(row, 5))
-                           .value_or(domain::MarketingPolicy::kOptInOnly);
+  c.marketing_policy =
+      domain::ParseMarketingPolicy(r.Get(row, 5)).value_or(domain::MarketingPolicy::kOptInOnly);
   c.existing_customer_months = r.GetInt(row, 6);
   c.cadence = {.min_call_attempts = r.GetInt(row, 7),
                .min_spread_days = r.GetInt(row, 8),
@@ -105,7 +104,8 @@ absl::Status CheckReferences(PgConn& conn, const domain::Campaign& c) {
   }
   ASSIGN_OR_RETURN(PgResult queue, conn.Exec(kQueueExists, {c.queue_id}));
   if (queue.rows() == 0) {
-    return absl::NotFoundError(absl::StrCat("campaign.queue_id: queue '", c.queue_id, "' not found"));
+    return absl::NotFoundError(
+        absl::StrCat("campaign.queue_id: queue '", c.queue_id, "' not found"));
   }
   return absl::OkStatus();
 }
@@ -157,9 +157,8 @@ absl::Status UpdateCampaign(PgConn& conn, domain::Campaign& c) {
       conn.Exec(kUpdate,
                 {c.id, c.name, domain::Name(c.kind), c.queue_id, domain::Name(c.marketing_policy),
                  c.existing_customer_months, k.min_call_attempts, k.min_spread_days,
-                 k.max_spread_days, k.max_call_attempts, k.min_gap_minutes,
-                 k.max_attempts_per_day, c.abandon_cap_percent, c.caller_id, c.calling_hours,
-                 c.starts_at, c.ends_at}));
+                 k.max_spread_days, k.max_call_attempts, k.min_gap_minutes, k.max_attempts_per_day,
+                 c.abandon_cap_percent, c.caller_id, c.calling_hours, c.starts_at, c.ends_at}));
   if (r.rows() == 0) return absl::NotFoundError(absl::StrCat("campaign ", c.id, " not found"));
   c.state = domain::ParseCampaignState(r.Get(0, 0)).value_or(domain::CampaignState::kDraft);
   c.created_at = r.GetTime(0, 1);

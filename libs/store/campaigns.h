@@ -2,11 +2,11 @@
 #ifndef SECONDVOICE_LIBS_STORE_CAMPAIGNS_H_
 #define SECONDVOICE_LIBS_STORE_CAMPAIGNS_H_
 
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "libs/domain/types.h"
 #include "libs/store/pg.h"
 

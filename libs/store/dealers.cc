@@ -7,7 +7,8 @@
 namespace secondvoice::store {
 namespace {
 
-#define SV_DEALER_COLUMNS "id, name, country, time_zone, opening_hours, crm_endpoint, created_at, updated_at"
+#define SV_DEALER_COLUMNS \
+  "id, name, country, time_zone, opening_hours, crm_endpoint, created_at, updated_at"
 
 constexpr Query kInsertDealer = {
     "dealer_insert",
@@ -16,9 +17,9 @@ constexpr Query kInsertDealer = {
 constexpr Query kGetDealer = {"dealer_get",
                               "SELECT " SV_DEALER_COLUMNS " FROM dealers WHERE id = $1"};
 constexpr Query kListDealers = {
-    "dealer_list",
-    "SELECT " SV_DEALER_COLUMNS " FROM dealers WHERE id > $1"
-    " AND ($3::text[] IS NULL OR id = ANY($3::text[])) ORDER BY id LIMIT $2"};
+    "dealer_list", "SELECT " SV_DEALER_COLUMNS
+                   " FROM dealers WHERE id > $1"
+                   " AND ($3::text[] IS NULL OR id = ANY($3::text[])) ORDER BY id LIMIT $2"};
 constexpr Query kUpdateDealer = {
     "dealer_update",
     "UPDATE dealers SET name = $2, country = $3, time_zone = $4, opening_hours = $5,"
@@ -54,7 +55,8 @@ domain::Queue QueueFrom(const PgResult& r, int row) {
 }
 
 absl::Status Named(absl::Status s, absl::string_view what, absl::string_view id) {
-  if (absl::IsAlreadyExists(s)) return absl::AlreadyExistsError(absl::StrCat(what, " '", id, "' already exists"));
+  if (absl::IsAlreadyExists(s))
+    return absl::AlreadyExistsError(absl::StrCat(what, " '", id, "' already exists"));
   return s;
 }
 
@@ -103,7 +105,7 @@ absl::StatusOr<std::vector<domain::Dealer>> ListDealers(
 
 absl::Status UpdateDealer(PgConn& conn, domain::Dealer& d) {
   ASSIGN_OR_RETURN(PgResult r, conn.Exec(kUpdateDealer, {d.id, d.name, d.country, d.time_zone,
-                                                        d.opening_hours, d.crm_endpoint}));
+                                                         d.opening_hours, d.crm_endpoint}));
   if (r.rows() == 0) return absl::NotFoundError(absl::StrCat("dealer '", d.id, "' not found"));
   d.created_at = r.GetTime(0, 0);
   d.updated_at = r.GetTime(0, 1);

@@ -9,10 +9,10 @@
 namespace secondvoice::store {
 namespace {
 
-#define SV_LEAD_COLUMNS                                                                        \
-  "id, dealer_id, coalesce(campaign_id, 0), kind, origin, source, crm_lead_id, salesperson,"   \
-  " first_name, last_name, customer_id, language, accessibility_notes, preferred_channel,"     \
-  " consent_basis, consent_source, consent_given_at, relationship_last_at, status, notes,"     \
+#define SV_LEAD_COLUMNS                                                                      \
+  "id, dealer_id, coalesce(campaign_id, 0), kind, origin, source, crm_lead_id, salesperson," \
+  " first_name, last_name, customer_id, language, accessibility_notes, preferred_channel,"   \
+  " consent_basis, consent_source, consent_given_at, relationship_last_at, status, notes,"   \
   " originated_at, created_at, updated_at"
 
 constexpr Query kInsertLead = {
@@ -34,7 +34,8 @@ constexpr Query kInsertVehicle = {
 constexpr Query kGetLead = {"lead_get", "SELECT " SV_LEAD_COLUMNS " FROM leads WHERE id = $1"};
 constexpr Query kSearch = {
     "lead_search",
-    "SELECT " SV_LEAD_COLUMNS " FROM leads l WHERE l.dealer_id = $1 AND l.id > $2"
+    "SELECT " SV_LEAD_COLUMNS
+    " FROM leads l WHERE l.dealer_id = $1 AND l.id > $2"
     " AND ($3 = '' OR EXISTS (SELECT 1 FROM contact_routes r WHERE r.lead_id = l.id"
     "   AND r.channel IN ('phone', 'sms') AND (r.normalized_value = $3 OR r.raw_value = $3)))"
     " AND ($4 = '' OR EXISTS (SELECT 1 FROM contact_routes r WHERE r.lead_id = l.id"
@@ -107,7 +108,8 @@ absl::Status LoadParts(PgConn& conn, std::vector<domain::Lead>& leads) {
         .channel = domain::ParseChannel(routes.Get(i, 1)).value_or(domain::Channel::kPhone),
         .raw_value = routes.GetString(i, 2),
         .normalized_value = routes.GetString(i, 3),
-        .phone_type = domain::ParsePhoneType(routes.Get(i, 4)).value_or(domain::PhoneType::kUnknown),
+        .phone_type =
+            domain::ParsePhoneType(routes.Get(i, 4)).value_or(domain::PhoneType::kUnknown),
         .usable = routes.GetBool(i, 5),
         .preferred = routes.GetBool(i, 6),
         .preferred_times = routes.GetString(i, 7)});
@@ -115,7 +117,8 @@ absl::Status LoadParts(PgConn& conn, std::vector<domain::Lead>& leads) {
   ASSIGN_OR_RETURN(PgResult vehicles, conn.Exec(kVehicles, {id_array}));
   for (int i = 0; i < vehicles.rows(); ++i) {
     by_id[vehicles.GetInt64(i, 0)]->vehicles.push_back(domain::Vehicle{
-        .role = domain::ParseVehicleRole(vehicles.Get(i, 1)).value_or(domain::VehicleRole::kInterest),
+        .role =
+            domain::ParseVehicleRole(vehicles.Get(i, 1)).value_or(domain::VehicleRole::kInterest),
         .used = vehicles.GetBool(i, 2),
         .year = vehicles.GetInt(i, 3),
         .make = vehicles.GetString(i, 4),
@@ -134,40 +137,51 @@ absl::Status LoadParts(PgConn& conn, std::vector<domain::Lead>& leads) {
 absl::Status InsertLead(PgConn& conn, domain::Lead& l, absl::string_view actor) {
   std::optional<absl::string_view> preferred;
   if (l.preferred_channel) preferred = domain::Name(*l.preferred_channel);
-  ASSIGN_OR_RETURN(
-      PgResult r,
-      conn.Exec(kInsertLead,
-                {l.dealer_id, l.campaign_id, domain::Name(l.kind), domain::Name(l.origin), l.source,
-                 l.crm_lead_id, l.salesperson, l.first_name, l.last_name, l.customer_id,
-                 l.language, l.accessibility_notes, preferred, domain::Name(l.consent.basis),
-                 l.consent.source, l.consent.given_at, l.consent.relationship_last_at,
-                 domain::Name(l.status), l.notes, l.originated_at}));
+  ASSIGN_OR_RETURN(PgResult r, conn.Exec(kInsertLead, {l.dealer_id,
+                                                       l.campaign_id,
+                                                       domain::Name(l.kind),
+                                                       domain::Name(l.origin),
+                                                       l.source,
+                                                       l.crm_lead_id,
+                                                       l.salesperson,
+                                                       l.first_name,
+                                                       l.last_name,
+                                                       l.customer_id,
+                                                       l.language,
+                                                       l.accessibility_notes,
+                                                       preferred,
+                                                       domain::Name(l.consent.basis),
+                                                       l.consent.source,
+                                                       l.consent.given_at,
+                                                       l.consent.relationship_last_at,
+                                                       domain::Name(l.status),
+                                                       l.notes,
+                                                       l.originated_at}));
   l.id = r.GetInt64(0, 0);
   l.created_at = r.GetTime(0, 1);
   l.updated_at = r.GetTime(0, 2);
   for (size_t i = 0; i < l.contact_routes.size(); ++i) {
     const domain::ContactRoute& c = l.contact_routes[i];
-    RETURN_IF_ERROR(conn.Exec(kInsertRoute, {l.id, static_cast<int>(i), domain::Name(c.channel),
-                                             c.raw_value, c.normalized_value,
-                                             domain::Name(c.phone_type), c.usable, c.preferred,
-                                             c.preferred_times})
-                        .status());
+    RETURN_IF_ERROR(
+        conn.Exec(kInsertRoute, {l.id, static_cast<int>(i), domain::Name(c.channel), c.raw_value,
+                                 c.normalized_value, domain::Name(c.phone_type), c.usable,
+                                 c.preferred, c.preferred_times})
+            .status());
   }
   for (size_t i = 0; i < l.vehicles.size(); ++i) {
     const domain::Vehicle& v = l.vehicles[i];
-    RETURN_IF_ERROR(conn.Exec(kInsertVehicle,
-                              {l.id, static_cast<int>(i), domain::Name(v.role), v.used, v.year,
-                               v.make, v.model, v.trim, v.vin, v.odometer_km, v.price_cents,
-                               v.comments})
+    RETURN_IF_ERROR(conn.Exec(kInsertVehicle, {l.id, static_cast<int>(i), domain::Name(v.role),
+                                               v.used, v.year, v.make, v.model, v.trim, v.vin,
+                                               v.odometer_km, v.price_cents, v.comments})
                         .status());
   }
-  domain::LeadEvent created{.lead_id = l.id,
-                            .at = l.created_at,
-                            .type = "lead.created",
-                            .actor = std::string(actor),
-                            .summary = absl::StrCat(domain::Name(l.kind), " lead from ",
-                                                    domain::Name(l.origin)),
-                            .details_json = "{}"};
+  domain::LeadEvent created{
+      .lead_id = l.id,
+      .at = l.created_at,
+      .type = "lead.created",
+      .actor = std::string(actor),
+      .summary = absl::StrCat(domain::Name(l.kind), " lead from ", domain::Name(l.origin)),
+      .details_json = "{}"};
   return AppendEvent(conn, created).status();
 }
 
@@ -180,9 +194,9 @@ absl::StatusOr<domain::Lead> GetLead(PgConn& conn, int64_t id) {
 }
 
 absl::StatusOr<std::vector<domain::Lead>> SearchLeads(PgConn& conn, const LeadSearch& s) {
-  ASSIGN_OR_RETURN(PgResult r, conn.Exec(kSearch, {s.dealer_id, s.after_id, s.phone, s.email,
-                                                   s.customer_id, s.crm_lead_id, s.campaign_id,
-                                                   s.limit}));
+  ASSIGN_OR_RETURN(PgResult r,
+                   conn.Exec(kSearch, {s.dealer_id, s.after_id, s.phone, s.email, s.customer_id,
+                                       s.crm_lead_id, s.campaign_id, s.limit}));
   std::vector<domain::Lead> leads;
   for (int i = 0; i < r.rows(); ++i) leads.push_back(LeadFrom(r, i));
   RETURN_IF_ERROR(LoadParts(conn, leads));
@@ -192,8 +206,9 @@ absl::StatusOr<std::vector<domain::Lead>> SearchLeads(PgConn& conn, const LeadSe
 absl::StatusOr<int64_t> AppendEvent(PgConn& conn, const domain::LeadEvent& e) {
   std::optional<absl::Time> at;
   if (e.at != absl::Time()) at = e.at;
-  ASSIGN_OR_RETURN(PgResult r, conn.Exec(kAppendEvent, {e.lead_id, at, e.type, e.actor, e.summary,
-                                                        e.details_json.empty() ? "{}" : e.details_json}));
+  ASSIGN_OR_RETURN(PgResult r,
+                   conn.Exec(kAppendEvent, {e.lead_id, at, e.type, e.actor, e.summary,
+                                            e.details_json.empty() ? "{}" : e.details_json}));
   return r.GetInt64(0, 0);
 }
 
@@ -216,15 +231,16 @@ absl::StatusOr<std::vector<domain::Attempt>> ListAttempts(PgConn& conn, int64_t 
   ASSIGN_OR_RETURN(PgResult r, conn.Exec(kAttempts, {lead_id}));
   std::vector<domain::Attempt> out;
   for (int i = 0; i < r.rows(); ++i) {
-    domain::Attempt a{.id = r.GetInt64(i, 0),
-                      .lead_id = r.GetInt64(i, 1),
-                      .campaign_id = r.GetInt64(i, 2),
-                      .channel = domain::ParseChannel(r.Get(i, 3)).value_or(domain::Channel::kPhone),
-                      .by = r.GetString(i, 4),
-                      .started_at = r.GetTime(i, 5),
-                      .ended_at = r.GetOptionalTime(i, 6),
-                      .outcome = std::nullopt,
-                      .notes = r.GetString(i, 8)};
+    domain::Attempt a{
+        .id = r.GetInt64(i, 0),
+        .lead_id = r.GetInt64(i, 1),
+        .campaign_id = r.GetInt64(i, 2),
+        .channel = domain::ParseChannel(r.Get(i, 3)).value_or(domain::Channel::kPhone),
+        .by = r.GetString(i, 4),
+        .started_at = r.GetTime(i, 5),
+        .ended_at = r.GetOptionalTime(i, 6),
+        .outcome = std::nullopt,
+        .notes = r.GetString(i, 8)};
     if (!r.IsNull(i, 7)) a.outcome = domain::ParseAttemptOutcome(r.Get(i, 7));
     out.push_back(std::move(a));
   }

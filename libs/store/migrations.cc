@@ -18,8 +18,8 @@ constexpr char kCreateTable[] =
     " version int PRIMARY KEY, name text NOT NULL,"
     " applied_at timestamptz NOT NULL DEFAULT now())";
 
-constexpr Query kTableExists = {
-    "migrations_table_exists", "SELECT to_regclass('schema_migrations') IS NOT NULL"};
+constexpr Query kTableExists = {"migrations_table_exists",
+                                "SELECT to_regclass('schema_migrations') IS NOT NULL"};
 constexpr Query kApplied = {"migrations_applied",
                             "SELECT version FROM schema_migrations ORDER BY version"};
 constexpr Query kRecord = {"migrations_record",

@@ -4,10 +4,10 @@
 #ifndef SECONDVOICE_LIBS_STORE_MIGRATIONS_H_
 #define SECONDVOICE_LIBS_STORE_MIGRATIONS_H_
 
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "libs/store/pg.h"
 
 namespace secondvoice::store {

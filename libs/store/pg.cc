@@ -29,7 +29,8 @@ absl::Status StatusFromSqlState(absl::string_view state, absl::string_view messa
   }
   if (state == "40001" || state == "40P01") return status(C::kAborted);
   if (state == "57014") return status(C::kDeadlineExceeded);
-  if (absl::StartsWith(state, "08") || absl::StartsWith(state, "57P")) return status(C::kUnavailable);
+  if (absl::StartsWith(state, "08") || absl::StartsWith(state, "57P"))
+    return status(C::kUnavailable);
   if (absl::StartsWith(state, "53")) return status(C::kResourceExhausted);
   return status(C::kInternal);
 }
@@ -86,9 +87,10 @@ std::optional<absl::Time> PgResult::GetOptionalTime(int row, int col) const {
 }
 
 absl::StatusOr<std::unique_ptr<PgConn>> PgConn::Connect(const std::string& url,
-                                                       absl::Duration connect_timeout) {
+                                                        absl::Duration connect_timeout) {
   // Values in `url` win over these defaults: dbname comes last and is expanded.
-  const std::string timeout = absl::StrCat(std::max<int64_t>(1, absl::ToInt64Seconds(connect_timeout)));
+  const std::string timeout =
+      absl::StrCat(std::max<int64_t>(1, absl::ToInt64Seconds(connect_timeout)));
   const char* keys[] = {"connect_timeout", "application_name", "dbname", nullptr};
   const char* values[] = {timeout.c_str(), "secondvoice", url.c_str(), nullptr};
   PGconn* conn = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
@@ -99,7 +101,8 @@ absl::StatusOr<std::unique_ptr<PgConn>> PgConn::Connect(const std::string& url,
     return absl::UnavailableError(absl::StrCat("cannot connect to PostgreSQL: ", message));
   }
   // Server notices ("relation already exists, skipping") are not errors; keep them off stderr.
-  PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);
+  PQsetNoticeProcessor(
+      conn, [](void*, const char*) {}, nullptr);
   std::unique_ptr<PgConn> pg(new PgConn(conn));
   if (absl::Status s = pg->ExecScript("SET TIME ZONE 'UTC'; SET DateStyle = 'ISO'"); !s.ok()) {
     return s;
@@ -113,8 +116,8 @@ bool PgConn::broken() const { return PQstatus(conn_) != CONNECTION_OK; }
 
 absl::Status PgConn::ErrorFrom(PGresult* result) const {
   const char* state = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
-  std::string message(absl::StripAsciiWhitespace(result ? PQresultErrorMessage(result)
-                                                         : PQerrorMessage(conn_)));
+  std::string message(
+      absl::StripAsciiWhitespace(result ? PQresultErrorMessage(result) : PQerrorMessage(conn_)));
   if (message.empty()) message = std::string(absl::StripAsciiWhitespace(PQerrorMessage(conn_)));
   // A lost server gives no SQLSTATE at all.
   if (state == nullptr || broken()) {

@@ -7,11 +7,11 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include "absl/strings/string_view.h"
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 
@@ -30,15 +30,15 @@ struct Query {
 // One text-format parameter; nullopt is SQL NULL.
 class Param {
  public:
-  Param(std::nullptr_t) {}  // NOLINT: NULL
+  Param(std::nullptr_t) {}                                // NOLINT: NULL
   Param(absl::string_view v) : value_(std::string(v)) {}  // NOLINT
-  Param(const std::string& v) : value_(v) {}             // NOLINT
-  Param(const char* v) : value_(std::string(v)) {}       // NOLINT
-  Param(int64_t v);                                      // NOLINT
-  Param(int v) : Param(static_cast<int64_t>(v)) {}       // NOLINT
-  Param(bool v) : value_(v ? "t" : "f") {}               // NOLINT
-  Param(double v);                                       // NOLINT
-  Param(absl::Time v);                                   // NOLINT
+  Param(const std::string& v) : value_(v) {}              // NOLINT
+  Param(const char* v) : value_(std::string(v)) {}        // NOLINT
+  Param(int64_t v);                                       // NOLINT
+  Param(int v) : Param(static_cast<int64_t>(v)) {}        // NOLINT
+  Param(bool v) : value_(v ? "t" : "f") {}                // NOLINT
+  Param(double v);                                        // NOLINT
+  Param(absl::Time v);                                    // NOLINT
   template <typename T>
   Param(const std::optional<T>& v) {  // NOLINT
     if (v) value_ = Param(*v).value_;
@@ -87,7 +87,7 @@ class PgConn {
  public:
   // `url` is a libpq URL or conninfo string. The session runs in UTC.
   static absl::StatusOr<std::unique_ptr<PgConn>> Connect(const std::string& url,
-                                                        absl::Duration connect_timeout);
+                                                         absl::Duration connect_timeout);
   ~PgConn();
   PgConn(const PgConn&) = delete;
   PgConn& operator=(const PgConn&) = delete;

@@ -55,8 +55,7 @@ void Pool::DropIdle() {
   dropped.swap(idle_);
 }
 
-absl::Status InTransaction(Pool& pool, absl::FunctionRef<absl::Status(PgConn&)> fn,
-                           Access access) {
+absl::Status InTransaction(Pool& pool, absl::FunctionRef<absl::Status(PgConn&)> fn, Access access) {
   constexpr int kMaxAttempts = 5;
   const char* begin = access == Access::kReadOnly ? "BEGIN READ ONLY" : "BEGIN";
   bool retried_dead_connection = false;

@@ -99,34 +99,49 @@ class Client {
 
   // Calls `method` on a fresh context; a failed call becomes a Failure naming the status.
   template <typename Stub, typename Req, typename Resp>
-  std::optional<Failure> Call(
-      Stub& stub, grpc::Status (Stub::*method)(grpc::ClientContext*, const Req&, Resp*),
-      const Req& req, Resp* resp) const {
+  std::optional<Failure> Call(Stub& stub,
+                              grpc::Status (Stub::*method)(grpc::ClientContext*, const Req&, Resp*),
+                              const Req& req, Resp* resp) const {
     auto ctx = Context();
     grpc::Status s = (stub.*method)(ctx.get(), req, resp);
     if (s.ok()) return std::nullopt;
     return Failure{absl::StrCat(CodeName(s.error_code()), ": ", s.error_message()), false};
   }
 
+  // Calls a paginated list `method` until the last page, appending what `items(resp)` holds.
+  template <typename Stub, typename Req, typename Resp, typename Items, typename Item>
+  std::optional<Failure> CallAll(Stub& stub,
+                                 grpc::Status (Stub::*method)(grpc::ClientContext*, const Req&,
+                                                              Resp*),
+                                 Req req, Items items, std::vector<Item>* out) const {
+    do {
+      Resp resp;
+      if (auto f = Call(stub, method, req, &resp)) return f;
+      const auto& page = items(resp);
+      out->insert(out->end(), page.begin(), page.end());
+      req.mutable_page()->set_page_token(resp.next_page_token());
+    } while (!req.page().page_token().empty());
+    return std::nullopt;
+  }
+
   static std::string CodeName(grpc::StatusCode code) {
-    static const std::map<int, const char*> kNames = {
-        {0, "OK"},
-        {1, "CANCELLED"},
-        {2, "UNKNOWN"},
-        {3, "INVALID_ARGUMENT"},
-        {4, "DEADLINE_EXCEEDED"},
-        {5, "NOT_FOUND"},
-        {6, "ALREADY_EXISTS"},
-        {7, "PERMISSION_DENIED"},
-        {8, "RESOURCE_EXHAUSTED"},
-        {9, "FAILED_PRECONDITION"},
-        {10, "ABORTED"},
-        {11, "OUT_OF_RANGE"},
-        {12, "UNIMPLEMENTED"},
-        {13, "INTERNAL"},
-        {14, "UNAVAILABLE"},
-        {15, "DATA_LOSS"},
-        {16, "UNAUTHENTICATED"}};
+    static const std::map<int, const char*> kNames = {{0, "OK"},
+                                                      {1, "CANCELLED"},
+                                                      {2, "UNKNOWN"},
+                                                      {3, "INVALID_ARGUMENT"},
+                                                      {4, "DEADLINE_EXCEEDED"},
+                                                      {5, "NOT_FOUND"},
+                                                      {6, "ALREADY_EXISTS"},
+                                                      {7, "PERMISSION_DENIED"},
+                                                      {8, "RESOURCE_EXHAUSTED"},
+                                                      {9, "FAILED_PRECONDITION"},
+                                                      {10, "ABORTED"},
+                                                      {11, "OUT_OF_RANGE"},
+                                                      {12, "UNIMPLEMENTED"},
+                                                      {13, "INTERNAL"},
+                                                      {14, "UNAVAILABLE"},
+                                                      {15, "DATA_LOSS"},
+                                                      {16, "UNAUTHENTICATED"}};
     auto it = kNames.find(static_cast<int>(code));
     return it == kNames.end() ? absl::StrCat("code ", static_cast<int>(code)) : it->second;
   }
@@ -157,7 +172,8 @@ void PrintTable(const std::vector<std::string>& header,
   std::vector<size_t> width(header.size());
   for (size_t c = 0; c < header.size(); ++c) width[c] = header[c].size();
   for (const auto& row : rows) {
-    for (size_t c = 0; c < row.size() && c < width.size(); ++c) width[c] = std::max(width[c], row[c].size());
+    for (size_t c = 0; c < row.size() && c < width.size(); ++c)
+      width[c] = std::max(width[c], row[c].size());
   }
   auto line = [&](const std::vector<std::string>& cells) {
     std::string out;
@@ -261,7 +277,8 @@ std::optional<Failure> Health(const Client& client, const Args& args) {
 std::optional<Failure> Status(const Client& client) {
   auto stub = pb::AdminService::NewStub(client.channel());
   pb::GetStatusResponse resp;
-  if (auto f = client.Call(*stub, &pb::AdminService::Stub::GetStatus, pb::GetStatusRequest(), &resp)) {
+  if (auto f =
+          client.Call(*stub, &pb::AdminService::Stub::GetStatus, pb::GetStatusRequest(), &resp)) {
     return f;
   }
   if (client.json()) {
@@ -298,8 +315,9 @@ std::optional<Failure> Migrate(const Client& client, const Args& args) {
   if (client.json()) {
     PrintJson(resp);
   } else {
-    std::cout << (resp.applied().empty() ? "schema already current"
-                                         : absl::StrCat("applied ", absl::StrJoin(resp.applied(), ", ")))
+    std::cout << (resp.applied().empty()
+                      ? "schema already current"
+                      : absl::StrCat("applied ", absl::StrJoin(resp.applied(), ", ")))
               << " (schema version " << resp.schema_version() << ")\n";
   }
   return std::nullopt;
@@ -314,14 +332,16 @@ void PrintDealers(const Client& client, const std::vector<pb::Dealer>& dealers) 
   }
   std::vector<std::vector<std::string>> rows;
   for (const auto& d : dealers) {
-    rows.push_back({d.id(), d.name(), d.country(), d.time_zone(), d.opening_hours(), d.crm_endpoint()});
+    rows.push_back(
+        {d.id(), d.name(), d.country(), d.time_zone(), d.opening_hours(), d.crm_endpoint()});
   }
   PrintTable({"ID", "NAME", "COUNTRY", "TIME ZONE", "OPENING HOURS", "CRM"}, rows);
 }
 
 std::optional<Failure> Dealer(const Client& client, const Args& args) {
   std::optional<Failure> failure;
-  const std::string verb = RequireWord(args, 1, "dealer command (create, update, get, list)", failure);
+  const std::string verb =
+      RequireWord(args, 1, "dealer command (create, update, get, list)", failure);
   if (failure) return failure;
   auto stub = pb::DealerService::NewStub(client.channel());
   if (verb == "create" || verb == "update") {
@@ -364,12 +384,11 @@ std::optional<Failure> Dealer(const Client& client, const Args& args) {
   if (verb == "list") {
     std::vector<pb::Dealer> all;
     pb::ListDealersRequest req;
-    do {
-      pb::ListDealersResponse resp;
-      if (auto f = client.Call(*stub, &pb::DealerService::Stub::ListDealers, req, &resp)) return f;
-      all.insert(all.end(), resp.dealers().begin(), resp.dealers().end());
-      req.mutable_page()->set_page_token(resp.next_page_token());
-    } while (!req.page().page_token().empty());
+    if (auto f = client.CallAll(
+            *stub, &pb::DealerService::Stub::ListDealers, req,
+            [](const pb::ListDealersResponse& r) -> const auto& { return r.dealers(); }, &all)) {
+      return f;
+    }
     PrintDealers(client, all);
     return std::nullopt;
   }
@@ -383,8 +402,8 @@ void PrintQueues(const Client& client, const std::vector<pb::Queue>& queues) {
   }
   std::vector<std::vector<std::string>> rows;
   for (const auto& q : queues) {
-    rows.push_back({q.id(), q.name(),
-                    EnumText(q.dialing_mode(), &pb::DialingMode_Name, "DIALING_MODE_")});
+    rows.push_back(
+        {q.id(), q.name(), EnumText(q.dialing_mode(), &pb::DialingMode_Name, "DIALING_MODE_")});
   }
   PrintTable({"ID", "NAME", "DIALING MODE"}, rows);
 }
@@ -420,12 +439,11 @@ std::optional<Failure> Queue(const Client& client, const Args& args) {
   if (verb == "list") {
     std::vector<pb::Queue> all;
     pb::ListQueuesRequest req;
-    do {
-      pb::ListQueuesResponse resp;
-      if (auto f = client.Call(*stub, &pb::DealerService::Stub::ListQueues, req, &resp)) return f;
-      all.insert(all.end(), resp.queues().begin(), resp.queues().end());
-      req.mutable_page()->set_page_token(resp.next_page_token());
-    } while (!req.page().page_token().empty());
+    if (auto f = client.CallAll(
+            *stub, &pb::DealerService::Stub::ListQueues, req,
+            [](const pb::ListQueuesResponse& r) -> const auto& { return r.queues(); }, &all)) {
+      return f;
+    }
     PrintQueues(client, all);
     return std::nullopt;
   }
@@ -443,16 +461,17 @@ void PrintCampaigns(const Client& client, const std::vector<pb::Campaign>& campa
   for (const auto& c : campaigns) {
     const pb::Cadence& k = c.cadence();
     rows.push_back(
-        {absl::StrCat(c.id()), c.name(), EnumText(c.kind(), &pb::CampaignKind_Name, "CAMPAIGN_KIND_"),
+        {absl::StrCat(c.id()), c.name(),
+         EnumText(c.kind(), &pb::CampaignKind_Name, "CAMPAIGN_KIND_"),
          EnumText(c.state(), &pb::CampaignState_Name, "CAMPAIGN_STATE_"),
          absl::StrJoin(c.dealer_ids(), ","), c.queue_id(), c.caller_id(),
-         absl::StrFormat("%d-%d calls over %d-%d days", k.min_call_attempts(), k.max_call_attempts(),
-                         k.min_spread_days(), k.max_spread_days()),
+         absl::StrFormat("%d-%d calls over %d-%d days", k.min_call_attempts(),
+                         k.max_call_attempts(), k.min_spread_days(), k.max_spread_days()),
          absl::StrFormat("%.1f%%", c.abandon_cap_percent())});
   }
-  PrintTable({"ID", "NAME", "KIND", "STATE", "DEALERS", "QUEUE", "CALLER ID", "CADENCE",
-              "ABANDON CAP"},
-             rows);
+  PrintTable(
+      {"ID", "NAME", "KIND", "STATE", "DEALERS", "QUEUE", "CALLER ID", "CADENCE", "ABANDON CAP"},
+      rows);
 }
 
 // Overlays the campaign flags that were given on `c`.
@@ -473,7 +492,8 @@ std::optional<Failure> ApplyCampaignFlags(const Args& args, pb::Campaign& c) {
     c.set_kind(*kind);
   }
   if (auto v = args.Get("policy")) {
-    auto policy = ParseEnum<pb::MarketingPolicy>(*v, &pb::MarketingPolicy_Parse, "MARKETING_POLICY_");
+    auto policy =
+        ParseEnum<pb::MarketingPolicy>(*v, &pb::MarketingPolicy_Parse, "MARKETING_POLICY_");
     if (!policy) return Usage("--policy must be opt-in-only or opt-in-or-existing-customer");
     c.set_marketing_policy(*policy);
   }
@@ -519,18 +539,21 @@ std::optional<Failure> Campaign(const Client& client, const Args& args) {
   if (verb == "create") {
     pb::CreateCampaignRequest req;
     if (auto f = ApplyCampaignFlags(args, *req.mutable_campaign())) return f;
-    if (auto f = client.Call(*stub, &pb::CampaignService::Stub::CreateCampaign, req, &out)) return f;
+    if (auto f = client.Call(*stub, &pb::CampaignService::Stub::CreateCampaign, req, &out))
+      return f;
   } else if (verb == "update") {
     std::optional<int64_t> id = id_word();
     if (failure) return failure;
     pb::GetCampaignRequest get;
     get.set_id(*id);
     pb::UpdateCampaignRequest req;
-    if (auto f = client.Call(*stub, &pb::CampaignService::Stub::GetCampaign, get, req.mutable_campaign())) {
+    if (auto f = client.Call(*stub, &pb::CampaignService::Stub::GetCampaign, get,
+                             req.mutable_campaign())) {
       return f;
     }
     if (auto f = ApplyCampaignFlags(args, *req.mutable_campaign())) return f;
-    if (auto f = client.Call(*stub, &pb::CampaignService::Stub::UpdateCampaign, req, &out)) return f;
+    if (auto f = client.Call(*stub, &pb::CampaignService::Stub::UpdateCampaign, req, &out))
+      return f;
   } else if (verb == "get") {
     std::optional<int64_t> id = id_word();
     if (failure) return failure;
@@ -545,17 +568,18 @@ std::optional<Failure> Campaign(const Client& client, const Args& args) {
     req.set_state(verb == "activate" ? pb::CAMPAIGN_STATE_ACTIVE
                   : verb == "pause"  ? pb::CAMPAIGN_STATE_PAUSED
                                      : pb::CAMPAIGN_STATE_ENDED);
-    if (auto f = client.Call(*stub, &pb::CampaignService::Stub::SetCampaignState, req, &out)) return f;
+    if (auto f = client.Call(*stub, &pb::CampaignService::Stub::SetCampaignState, req, &out))
+      return f;
   } else if (verb == "list") {
     std::vector<pb::Campaign> all;
     pb::ListCampaignsRequest req;
     req.set_dealer_id(args.GetOr("dealer", ""));
-    do {
-      pb::ListCampaignsResponse resp;
-      if (auto f = client.Call(*stub, &pb::CampaignService::Stub::ListCampaigns, req, &resp)) return f;
-      all.insert(all.end(), resp.campaigns().begin(), resp.campaigns().end());
-      req.mutable_page()->set_page_token(resp.next_page_token());
-    } while (!req.page().page_token().empty());
+    if (auto f = client.CallAll(
+            *stub, &pb::CampaignService::Stub::ListCampaigns, req,
+            [](const pb::ListCampaignsResponse& r) -> const auto& { return r.campaigns(); },
+            &all)) {
+      return f;
+    }
     PrintCampaigns(client, all);
     return std::nullopt;
   } else {
@@ -570,8 +594,9 @@ std::optional<Failure> Campaign(const Client& client, const Args& args) {
 std::string Routes(const pb::Lead& lead) {
   std::vector<std::string> parts;
   for (const auto& r : lead.contact_routes()) {
-    std::string text = absl::StrCat(EnumText(r.channel(), &pb::Channel_Name, "CHANNEL_"), " ",
-                                    r.normalized_value().empty() ? r.raw_value() : r.normalized_value());
+    std::string text =
+        absl::StrCat(EnumText(r.channel(), &pb::Channel_Name, "CHANNEL_"), " ",
+                     r.normalized_value().empty() ? r.raw_value() : r.normalized_value());
     if (!r.usable()) absl::StrAppend(&text, " (unusable)");
     if (r.preferred()) absl::StrAppend(&text, " (preferred)");
     parts.push_back(text);
@@ -611,7 +636,8 @@ std::optional<Failure> Lead(const Client& client, const Args& args) {
     PrintLeads({out.lead()});
     std::cout << "\njourney:\n";
     std::vector<std::vector<std::string>> rows;
-    for (const auto& e : out.events()) rows.push_back({Time(e.at()), e.type(), e.actor(), e.summary()});
+    for (const auto& e : out.events())
+      rows.push_back({Time(e.at()), e.type(), e.actor(), e.summary()});
     PrintTable({"AT", "EVENT", "BY", "SUMMARY"}, rows);
     return std::nullopt;
   }
@@ -624,12 +650,11 @@ std::optional<Failure> Lead(const Client& client, const Args& args) {
     req.set_crm_lead_id(args.GetOr("crm-lead-id", ""));
     if (auto f = SetInt(args, "campaign", [&](int v) { req.set_campaign_id(v); })) return f;
     std::vector<pb::Lead> all;
-    do {
-      pb::SearchLeadsResponse resp;
-      if (auto f = client.Call(*stub, &pb::LeadService::Stub::SearchLeads, req, &resp)) return f;
-      all.insert(all.end(), resp.leads().begin(), resp.leads().end());
-      req.mutable_page()->set_page_token(resp.next_page_token());
-    } while (!req.page().page_token().empty());
+    if (auto f = client.CallAll(
+            *stub, &pb::LeadService::Stub::SearchLeads, req,
+            [](const pb::SearchLeadsResponse& r) -> const auto& { return r.leads(); }, &all)) {
+      return f;
+    }
     if (client.json()) {
       for (const auto& l : all) PrintJson(l);
     } else {

@@ -42,7 +42,8 @@ ServerUnaryReactor* AdminServiceImpl::Migrate(CallbackServerContext* ctx, const 
       [this, resp](const auth::Principal&) -> absl::Status {
         ASSIGN_OR_RETURN(std::vector<int> applied, env_.db->MigrateNow());
         for (int v : applied) resp->add_applied(v);
-        resp->set_schema_version(store::Migrations().empty() ? 0 : store::Migrations().back().version);
+        resp->set_schema_version(store::Migrations().empty() ? 0
+                                                             : store::Migrations().back().version);
         return absl::OkStatus();
       },
       Needs::kNothing);

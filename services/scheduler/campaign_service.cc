@@ -53,7 +53,8 @@ ServerUnaryReactor* CampaignServiceImpl::ListCampaigns(CallbackServerContext* ct
                                                        const v1::ListCampaignsRequest* req,
                                                        v1::ListCampaignsResponse* resp) {
   return Serve(env_, ctx, Method("ListCampaigns"), [this, req, resp](const auth::Principal&) {
-    if (!req->dealer_id().empty()) RETURN_IF_ERROR(domain::ValidateSlug("dealer_id", req->dealer_id()));
+    if (!req->dealer_id().empty())
+      RETURN_IF_ERROR(domain::ValidateSlug("dealer_id", req->dealer_id()));
     ASSIGN_OR_RETURN(const int size, PageSize(req->page(), "page"));
     ASSIGN_OR_RETURN(const int64_t after, DecodeIdPageToken(req->page(), "page"));
     return store::InTransaction(
@@ -97,7 +98,8 @@ ServerUnaryReactor* CampaignServiceImpl::SetCampaignState(CallbackServerContext*
   return Serve(env_, ctx, Method("SetCampaignState"), [this, req, resp](const auth::Principal&) {
     RETURN_IF_ERROR(RequireId(req->id(), "id"));
     const std::optional<domain::CampaignState> to = FromProto(req->state());
-    if (!to) return absl::InvalidArgumentError("state: is required (DRAFT, ACTIVE, PAUSED or ENDED)");
+    if (!to)
+      return absl::InvalidArgumentError("state: is required (DRAFT, ACTIVE, PAUSED or ENDED)");
     return store::InTransaction(env_.db->pool(), [&](store::PgConn& conn) -> absl::Status {
       ASSIGN_OR_RETURN(domain::Campaign current, store::GetCampaign(conn, req->id()));
       RETURN_IF_ERROR(domain::CheckCampaignTransition(current.state, *to));

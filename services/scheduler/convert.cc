@@ -94,7 +94,8 @@ absl::StatusOr<domain::Campaign> FromProto(const pb::Campaign& p) {
   c.id = p.id();
   c.name = p.name();
   auto kind = Dom(p.kind(), domain::CampaignKind::kSecondVoice);
-  if (!kind) return absl::InvalidArgumentError("campaign.kind: is required (PASSIVE_LIST or SECOND_VOICE)");
+  if (!kind)
+    return absl::InvalidArgumentError("campaign.kind: is required (PASSIVE_LIST or SECOND_VOICE)");
   c.kind = *kind;
   c.dealer_ids.assign(p.dealer_ids().begin(), p.dealer_ids().end());
   c.queue_id = p.queue_id();

@@ -22,7 +22,9 @@ Database::~Database() {
   if (thread_.joinable()) thread_.join();
 }
 
-void Database::Start() { thread_ = std::thread([this] { Run(); }); }
+void Database::Start() {
+  thread_ = std::thread([this] { Run(); });
+}
 
 absl::StatusOr<std::vector<int>> Database::MigrateNow() {
   auto lease = pool_.Acquire();

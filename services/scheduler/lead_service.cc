@@ -11,8 +11,7 @@
 namespace secondvoice::scheduler {
 
 ServerUnaryReactor* LeadServiceImpl::GetLead(CallbackServerContext* ctx,
-                                             const v1::GetLeadRequest* req,
-                                             v1::LeadDetail* resp) {
+                                             const v1::GetLeadRequest* req, v1::LeadDetail* resp) {
   return Serve(env_, ctx, "/secondvoice.v1.LeadService/GetLead",
                [this, req, resp](const auth::Principal& p) -> absl::Status {
                  if (req->id() <= 0) {

@@ -13,7 +13,8 @@
 #include "libs/common/log.h"
 #include "services/scheduler/server.h"
 
-ABSL_FLAG(std::string, listen, "127.0.0.1:7070", "host:port to serve gRPC on (port 0: any free port)");
+ABSL_FLAG(std::string, listen, "127.0.0.1:7070",
+          "host:port to serve gRPC on (port 0: any free port)");
 ABSL_FLAG(std::string, database_url, "",
           "libpq URL or conninfo of the PostgreSQL database (default: $SECONDVOICE_DATABASE_URL)");
 ABSL_FLAG(std::string, tokens_file, "",
@@ -74,7 +75,8 @@ int main(int argc, char** argv) {
     // Written whole under a temporary name, so a reader never sees a partial port.
     const std::string tmp = path + ".tmp";
     std::ofstream(tmp) << server.port() << "\n";
-    if (std::rename(tmp.c_str(), path.c_str()) != 0) return Fail("cannot write --port_file " + path);
+    if (std::rename(tmp.c_str(), path.c_str()) != 0)
+      return Fail("cannot write --port_file " + path);
   }
 
   int signal_number = 0;

@@ -52,7 +52,8 @@ absl::Status Server::Start() {
 
 void Server::SetServing(bool serving) {
   absl::MutexLock lock(&mu_);
-  if (server_ != nullptr && !shut_down_) server_->GetHealthCheckService()->SetServingStatus(serving);
+  if (server_ != nullptr && !shut_down_)
+    server_->GetHealthCheckService()->SetServingStatus(serving);
 }
 
 void Server::Shutdown(absl::Duration grace) {

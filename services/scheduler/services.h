@@ -56,8 +56,7 @@ class CampaignServiceImpl final : public v1::CampaignService::CallbackService {
                                      v1::Campaign* resp) override;
   ServerUnaryReactor* GetCampaign(CallbackServerContext* ctx, const v1::GetCampaignRequest* req,
                                   v1::Campaign* resp) override;
-  ServerUnaryReactor* ListCampaigns(CallbackServerContext* ctx,
-                                    const v1::ListCampaignsRequest* req,
+  ServerUnaryReactor* ListCampaigns(CallbackServerContext* ctx, const v1::ListCampaignsRequest* req,
                                     v1::ListCampaignsResponse* resp) override;
   ServerUnaryReactor* UpdateCampaign(CallbackServerContext* ctx,
                                      const v1::UpdateCampaignRequest* req,

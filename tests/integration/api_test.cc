@@ -78,10 +78,13 @@ class ApiTest : public ::testing::Test {
     domain::Lead lead;
     lead.dealer_id = dealer;
     lead.first_name = "Eva";
-    lead.contact_routes = {{.channel = domain::Channel::kPhone, .raw_value = raw_phone,
+    lead.contact_routes = {{.channel = domain::Channel::kPhone,
+                            .raw_value = raw_phone,
                             .normalized_value = normalized,
-                            .phone_type = domain::PhoneType::kMobile, .usable = !normalized.empty(),
-                            .preferred = true, .preferred_times = ""}};
+                            .phone_type = domain::PhoneType::kMobile,
+                            .usable = !normalized.empty(),
+                            .preferred = true,
+                            .preferred_times = ""}};
     EXPECT_TRUE(store::InTransaction(pool, [&](store::PgConn& c) {
                   return store::InsertLead(c, lead, "test");
                 }).ok());
@@ -104,7 +107,8 @@ TEST_F(ApiTest, CreateDealerCanonicalisesAndReturnsIt) {
   req.mutable_dealer()->set_time_zone("Europe/Amsterdam");
   req.mutable_dealer()->set_opening_hours("ma-vr 9:00-21:00; za 10:00-16:00");
   pb::Dealer created;
-  grpc::Status s = dealers_->CreateDealer(SchedulerHarness::Context(kAdminToken).get(), req, &created);
+  grpc::Status s =
+      dealers_->CreateDealer(SchedulerHarness::Context(kAdminToken).get(), req, &created);
   ASSERT_TRUE(s.ok()) << s.error_message();
   EXPECT_EQ(created.name(), "Autobedrijf Van Dijk");
   EXPECT_EQ(created.country(), "NL");
@@ -114,7 +118,8 @@ TEST_F(ApiTest, CreateDealerCanonicalisesAndReturnsIt) {
   pb::GetDealerRequest get;
   get.set_id("vandijk");
   pb::Dealer fetched;
-  ASSERT_TRUE(dealers_->GetDealer(SchedulerHarness::Context(kManagerToken).get(), get, &fetched).ok());
+  ASSERT_TRUE(
+      dealers_->GetDealer(SchedulerHarness::Context(kManagerToken).get(), get, &fetched).ok());
   EXPECT_EQ(fetched.opening_hours(), created.opening_hours());
 
   EXPECT_EQ(CreateDealer("vandijk").error_code(), grpc::ALREADY_EXISTS);
@@ -141,7 +146,8 @@ TEST_F(ApiTest, InvalidRequestsNameTheField) {
     req.mutable_dealer()->set_time_zone("Europe/Amsterdam");
     c.spoil(*req.mutable_dealer());
     pb::Dealer out;
-    grpc::Status s = dealers_->CreateDealer(SchedulerHarness::Context(kAdminToken).get(), req, &out);
+    grpc::Status s =
+        dealers_->CreateDealer(SchedulerHarness::Context(kAdminToken).get(), req, &out);
     EXPECT_EQ(s.error_code(), grpc::INVALID_ARGUMENT) << c.field;
     EXPECT_THAT(s.error_message(), StartsWith(c.field + ":"));
   }
@@ -151,26 +157,30 @@ TEST_F(ApiTest, UnknownIdsAreNotFound) {
   pb::Dealer dealer;
   pb::GetDealerRequest get;
   get.set_id("nobody");
-  EXPECT_EQ(dealers_->GetDealer(SchedulerHarness::Context(kAdminToken).get(), get, &dealer).error_code(),
-            grpc::NOT_FOUND);
+  EXPECT_EQ(
+      dealers_->GetDealer(SchedulerHarness::Context(kAdminToken).get(), get, &dealer).error_code(),
+      grpc::NOT_FOUND);
   pb::GetCampaignRequest get_campaign;
   get_campaign.set_id(4242);
   pb::Campaign campaign;
-  EXPECT_EQ(campaigns_->GetCampaign(SchedulerHarness::Context(kAdminToken).get(), get_campaign, &campaign)
-                .error_code(),
-            grpc::NOT_FOUND);
+  EXPECT_EQ(
+      campaigns_->GetCampaign(SchedulerHarness::Context(kAdminToken).get(), get_campaign, &campaign)
+          .error_code(),
+      grpc::NOT_FOUND);
   pb::GetLeadRequest get_lead;
   get_lead.set_id(4242);
   pb::LeadDetail lead;
-  EXPECT_EQ(leads_->GetLead(SchedulerHarness::Context(kAdminToken).get(), get_lead, &lead).error_code(),
-            grpc::NOT_FOUND);
+  EXPECT_EQ(
+      leads_->GetLead(SchedulerHarness::Context(kAdminToken).get(), get_lead, &lead).error_code(),
+      grpc::NOT_FOUND);
   pb::UpdateDealerRequest update;
   *update.mutable_dealer() = pb::Dealer();
   update.mutable_dealer()->set_id("nobody");
   update.mutable_dealer()->set_name("x");
   update.mutable_dealer()->set_country("NL");
   update.mutable_dealer()->set_time_zone("Europe/Amsterdam");
-  EXPECT_EQ(dealers_->UpdateDealer(SchedulerHarness::Context(kAdminToken).get(), update, &dealer).error_code(),
+  EXPECT_EQ(dealers_->UpdateDealer(SchedulerHarness::Context(kAdminToken).get(), update, &dealer)
+                .error_code(),
             grpc::NOT_FOUND);
 }
 
@@ -185,9 +195,10 @@ TEST_F(ApiTest, EveryCallNeedsAValidToken) {
   EXPECT_EQ(admin_->GetStatus(SchedulerHarness::Context("").get(), {}, &status).error_code(),
             grpc::UNAUTHENTICATED);
   pb::Campaign campaign;
-  EXPECT_EQ(campaigns_->CreateCampaign(SchedulerHarness::Context("").get(), CampaignRequest(), &campaign)
-                .error_code(),
-            grpc::UNAUTHENTICATED);
+  EXPECT_EQ(
+      campaigns_->CreateCampaign(SchedulerHarness::Context("").get(), CampaignRequest(), &campaign)
+          .error_code(),
+      grpc::UNAUTHENTICATED);
 }
 
 TEST_F(ApiTest, RolesAreEnforced) {
@@ -195,19 +206,26 @@ TEST_F(ApiTest, RolesAreEnforced) {
   EXPECT_EQ(CreateDealer("vandijk", kManagerToken).error_code(), grpc::PERMISSION_DENIED);
   EXPECT_EQ(CreateDealer("vandijk", kCrmToken).error_code(), grpc::PERMISSION_DENIED);
   pb::MigrateResponse migrated;
-  EXPECT_EQ(admin_->Migrate(SchedulerHarness::Context(kManagerToken).get(), {}, &migrated).error_code(),
-            grpc::PERMISSION_DENIED);
+  EXPECT_EQ(
+      admin_->Migrate(SchedulerHarness::Context(kManagerToken).get(), {}, &migrated).error_code(),
+      grpc::PERMISSION_DENIED);
   ASSERT_TRUE(CreateDealer("vandijk").ok());
   ASSERT_TRUE(CreateQueue("bdc-nl").ok());
   // Agents and CRMs do not define campaigns; managers do.
   pb::Campaign campaign;
-  EXPECT_EQ(campaigns_->CreateCampaign(SchedulerHarness::Context(kAgentToken).get(), CampaignRequest(), &campaign)
+  EXPECT_EQ(campaigns_
+                ->CreateCampaign(SchedulerHarness::Context(kAgentToken).get(), CampaignRequest(),
+                                 &campaign)
                 .error_code(),
             grpc::PERMISSION_DENIED);
-  EXPECT_EQ(campaigns_->CreateCampaign(SchedulerHarness::Context(kCrmToken).get(), CampaignRequest(), &campaign)
-                .error_code(),
-            grpc::PERMISSION_DENIED);
-  EXPECT_TRUE(campaigns_->CreateCampaign(SchedulerHarness::Context(kManagerToken).get(), CampaignRequest(), &campaign)
+  EXPECT_EQ(
+      campaigns_
+          ->CreateCampaign(SchedulerHarness::Context(kCrmToken).get(), CampaignRequest(), &campaign)
+          .error_code(),
+      grpc::PERMISSION_DENIED);
+  EXPECT_TRUE(campaigns_
+                  ->CreateCampaign(SchedulerHarness::Context(kManagerToken).get(),
+                                   CampaignRequest(), &campaign)
                   .ok());
   EXPECT_TRUE(admin_->Migrate(SchedulerHarness::Context(kAdminToken).get(), {}, &migrated).ok());
   EXPECT_THAT(migrated.applied(), SizeIs(0));  // the daemon applied them at start
@@ -224,8 +242,9 @@ TEST_F(ApiTest, CrmSeesOnlyItsOwnDealers) {
   pb::GetDealerRequest get;
   get.set_id("jansen");
   pb::Dealer dealer;
-  EXPECT_EQ(dealers_->GetDealer(SchedulerHarness::Context(kCrmToken).get(), get, &dealer).error_code(),
-            grpc::PERMISSION_DENIED);
+  EXPECT_EQ(
+      dealers_->GetDealer(SchedulerHarness::Context(kCrmToken).get(), get, &dealer).error_code(),
+      grpc::PERMISSION_DENIED);
 
   const int64_t own = InsertLead("vandijk", "06 12345678", "+31612345678");
   const int64_t other = InsertLead("jansen", "06 87654321", "+31687654321");
@@ -239,15 +258,18 @@ TEST_F(ApiTest, CrmSeesOnlyItsOwnDealers) {
   pb::SearchLeadsRequest search;
   search.set_dealer_id("jansen");
   pb::SearchLeadsResponse found;
-  EXPECT_EQ(leads_->SearchLeads(SchedulerHarness::Context(kCrmToken).get(), search, &found).error_code(),
-            grpc::PERMISSION_DENIED);
+  EXPECT_EQ(
+      leads_->SearchLeads(SchedulerHarness::Context(kCrmToken).get(), search, &found).error_code(),
+      grpc::PERMISSION_DENIED);
 }
 
 TEST_F(ApiTest, CampaignLifecycle) {
   ASSERT_TRUE(CreateDealer("vandijk").ok());
   ASSERT_TRUE(CreateQueue("bdc-nl").ok());
   pb::Campaign created;
-  ASSERT_TRUE(campaigns_->CreateCampaign(SchedulerHarness::Context(kManagerToken).get(), CampaignRequest(), &created)
+  ASSERT_TRUE(campaigns_
+                  ->CreateCampaign(SchedulerHarness::Context(kManagerToken).get(),
+                                   CampaignRequest(), &created)
                   .ok());
   EXPECT_GT(created.id(), 0);
   EXPECT_EQ(created.state(), pb::CAMPAIGN_STATE_DRAFT);
@@ -275,9 +297,10 @@ TEST_F(ApiTest, CampaignLifecycle) {
   *update.mutable_campaign() = created;
   update.mutable_campaign()->set_name("renamed");
   pb::Campaign updated;
-  EXPECT_EQ(campaigns_->UpdateCampaign(SchedulerHarness::Context(kManagerToken).get(), update, &updated)
-                .error_code(),
-            grpc::FAILED_PRECONDITION);  // ended campaigns are final
+  EXPECT_EQ(
+      campaigns_->UpdateCampaign(SchedulerHarness::Context(kManagerToken).get(), update, &updated)
+          .error_code(),
+      grpc::FAILED_PRECONDITION);  // ended campaigns are final
 }
 
 TEST_F(ApiTest, CampaignValidationNamesTheField) {
@@ -311,7 +334,8 @@ TEST_F(ApiTest, ListsPageThroughEverything) {
   int pages = 0;
   do {
     pb::ListDealersResponse resp;
-    ASSERT_TRUE(dealers_->ListDealers(SchedulerHarness::Context(kManagerToken).get(), req, &resp).ok());
+    ASSERT_TRUE(
+        dealers_->ListDealers(SchedulerHarness::Context(kManagerToken).get(), req, &resp).ok());
     for (const auto& d : resp.dealers()) seen.push_back(d.id());
     req.mutable_page()->set_page_token(resp.next_page_token());
     ++pages;
@@ -323,7 +347,8 @@ TEST_F(ApiTest, ListsPageThroughEverything) {
 
   req.mutable_page()->set_page_token("garbage!");
   pb::ListDealersResponse resp;
-  grpc::Status s = dealers_->ListDealers(SchedulerHarness::Context(kManagerToken).get(), req, &resp);
+  grpc::Status s =
+      dealers_->ListDealers(SchedulerHarness::Context(kManagerToken).get(), req, &resp);
   EXPECT_EQ(s.error_code(), grpc::INVALID_ARGUMENT);
   EXPECT_THAT(s.error_message(), StartsWith("page.page_token:"));
 }
@@ -337,7 +362,8 @@ TEST_F(ApiTest, LeadLookupByAnyFormOfThePhoneNumber) {
     req.set_dealer_id("vandijk");
     req.set_phone(phone);
     pb::SearchLeadsResponse resp;
-    EXPECT_TRUE(leads_->SearchLeads(SchedulerHarness::Context(kManagerToken).get(), req, &resp).ok());
+    EXPECT_TRUE(
+        leads_->SearchLeads(SchedulerHarness::Context(kManagerToken).get(), req, &resp).ok());
     std::vector<int64_t> ids;
     for (const auto& l : resp.leads()) ids.push_back(l.id());
     return ids;

@@ -42,7 +42,8 @@ class Daemon {
  public:
   Daemon(const std::string& database_url, const std::string& dir) : port_file_(dir + "/port") {
     tokens_file_ = dir + "/tokens";
-    std::ofstream(tokens_file_) << "# test tokens\ncli-admin-token admin\ncli-manager-token manager\n";
+    std::ofstream(tokens_file_)
+        << "# test tokens\ncli-admin-token admin\ncli-manager-token manager\n";
     pid_ = fork();
     if (pid_ == 0) {
       const std::string binary = absl::StrCat(SV_BIN_DIR, "/secondvoice-scheduler");
@@ -126,12 +127,14 @@ TEST(Daemon, ServesTheCliAndStopsGracefullyOnSigterm) {
   EXPECT_THAT(listed.output, HasSubstr("Q4 list"));
   EXPECT_THAT(listed.output, HasSubstr("draft"));
 
-  Result denied = RunCli(addr, "cli-manager-token", "dealer create --id=x2 --name=x --country=NL "
-                                                    "--time-zone=Europe/Amsterdam");
+  Result denied = RunCli(addr, "cli-manager-token",
+                         "dealer create --id=x2 --name=x --country=NL "
+                         "--time-zone=Europe/Amsterdam");
   EXPECT_EQ(denied.exit_code, 1);
   EXPECT_THAT(denied.output, HasSubstr("PERMISSION_DENIED"));
-  Result invalid = RunCli(addr, "cli-admin-token", "dealer create --id=x2 --name=x --country=NL "
-                                                   "--time-zone=Mars/Olympus");
+  Result invalid = RunCli(addr, "cli-admin-token",
+                          "dealer create --id=x2 --name=x --country=NL "
+                          "--time-zone=Mars/Olympus");
   EXPECT_EQ(invalid.exit_code, 1);
   EXPECT_THAT(invalid.output, HasSubstr("INVALID_ARGUMENT: dealer.time_zone"));
   Result usage = RunCli(addr, "cli-admin-token", "dealer create --colour=red");

@@ -35,9 +35,14 @@ class StoreTest : public ::testing::Test {
   }
 
   domain::Dealer VanDijk() {
-    return {.id = "vandijk", .name = "Autobedrijf Van Dijk", .country = "NL",
-            .time_zone = "Europe/Amsterdam", .opening_hours = "Mon-Fri 09:00-21:00",
-            .crm_endpoint = "", .created_at = {}, .updated_at = {}};
+    return {.id = "vandijk",
+            .name = "Autobedrijf Van Dijk",
+            .country = "NL",
+            .time_zone = "Europe/Amsterdam",
+            .opening_hours = "Mon-Fri 09:00-21:00",
+            .crm_endpoint = "",
+            .created_at = {},
+            .updated_at = {}};
   }
 
   absl::Status Tx(absl::FunctionRef<absl::Status(PgConn&)> fn) { return InTransaction(*pool_, fn); }
@@ -159,17 +164,32 @@ class LeadStoreTest : public StoreTest {
     l.customer_id = "K-1001";
     l.accessibility_notes = "deaf - use text";
     l.preferred_channel = domain::Channel::kEmail;
-    l.contact_routes = {
-        {.channel = domain::Channel::kPhone, .raw_value = "0000000000", .normalized_value = "",
-         .phone_type = domain::PhoneType::kUnknown, .usable = false, .preferred = false,
-         .preferred_times = ""},
-        {.channel = domain::Channel::kEmail, .raw_value = "Eva@Example.NL",
-         .normalized_value = "eva@example.nl", .phone_type = domain::PhoneType::kUnknown,
-         .usable = true, .preferred = true, .preferred_times = "evenings"}};
-    l.vehicles = {{.role = domain::VehicleRole::kCurrent, .used = true, .year = 2021,
-                   .make = "Volkswagen", .model = "Golf", .trim = "", .vin = "", .odometer_km = 61000,
-                   .price_cents = 0, .comments = ""}};
-    l.consent = {.basis = domain::ConsentBasis::kExistingCustomer, .source = "service visit",
+    l.contact_routes = {{.channel = domain::Channel::kPhone,
+                         .raw_value = "0000000000",
+                         .normalized_value = "",
+                         .phone_type = domain::PhoneType::kUnknown,
+                         .usable = false,
+                         .preferred = false,
+                         .preferred_times = ""},
+                        {.channel = domain::Channel::kEmail,
+                         .raw_value = "Eva@Example.NL",
+                         .normalized_value = "eva@example.nl",
+                         .phone_type = domain::PhoneType::kUnknown,
+                         .usable = true,
+                         .preferred = true,
+                         .preferred_times = "evenings"}};
+    l.vehicles = {{.role = domain::VehicleRole::kCurrent,
+                   .used = true,
+                   .year = 2021,
+                   .make = "Volkswagen",
+                   .model = "Golf",
+                   .trim = "",
+                   .vin = "",
+                   .odometer_km = 61000,
+                   .price_cents = 0,
+                   .comments = ""}};
+    l.consent = {.basis = domain::ConsentBasis::kExistingCustomer,
+                 .source = "service visit",
                  .given_at = std::nullopt,
                  .relationship_last_at = absl::FromUnixSeconds(1'750'000'000)};
     return l;
@@ -223,10 +243,13 @@ TEST_F(LeadStoreTest, SearchByPhoneRawOrNormalisedEmailAndIds) {
   domain::Lead mobile = PlaceholderLead();
   mobile.customer_id = "K-2002";
   mobile.crm_lead_id = "CRM-77";
-  mobile.contact_routes = {{.channel = domain::Channel::kPhone, .raw_value = "06-12345678",
+  mobile.contact_routes = {{.channel = domain::Channel::kPhone,
+                            .raw_value = "06-12345678",
                             .normalized_value = "+31612345678",
-                            .phone_type = domain::PhoneType::kMobile, .usable = true,
-                            .preferred = false, .preferred_times = ""}};
+                            .phone_type = domain::PhoneType::kMobile,
+                            .usable = true,
+                            .preferred = false,
+                            .preferred_times = ""}};
   ASSERT_THAT(Tx([&](PgConn& c) -> absl::Status {
                 if (auto s = InsertLead(c, placeholder, "test"); !s.ok()) return s;
                 return InsertLead(c, mobile, "test");
@@ -257,7 +280,9 @@ TEST_F(LeadStoreTest, SearchByPhoneRawOrNormalisedEmailAndIds) {
 
 TEST_F(StoreTest, CampaignNeedsExistingDealersAndQueue) {
   domain::Dealer d = VanDijk();
-  domain::Queue q{.id = "bdc-nl", .name = "BDC", .dialing_mode = domain::DialingMode::kPredictive,
+  domain::Queue q{.id = "bdc-nl",
+                  .name = "BDC",
+                  .dialing_mode = domain::DialingMode::kPredictive,
                   .created_at = {}};
   ASSERT_THAT(Tx([&](PgConn& c) -> absl::Status {
                 if (auto s = InsertDealer(c, d); !s.ok()) return s;
@@ -307,9 +332,10 @@ TEST_F(StoreTest, PoolSurvivesABrokenConnection) {
   }
   auto killer = PgConn::Connect(url_, absl::Seconds(5));
   ASSERT_THAT(killer, IsOk());
-  ASSERT_THAT((*killer)->ExecScript("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"),
-              IsOk());
+  ASSERT_THAT(
+      (*killer)->ExecScript("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                            " WHERE datname = current_database() AND pid <> pg_backend_pid()"),
+      IsOk());
   domain::Dealer d = VanDijk();
   EXPECT_THAT(Tx([&](PgConn& c) { return InsertDealer(c, d); }), IsOk());
 }

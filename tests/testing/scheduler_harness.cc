@@ -20,9 +20,11 @@ std::unique_ptr<SchedulerHarness> SchedulerHarness::Start(const std::string& dat
   options.db_check_interval = check_interval;
   options.workers = 4;
   options.tokens.Add(kAdminToken, {.name = "admin", .role = auth::Role::kAdmin, .dealer_ids = {}});
-  options.tokens.Add(kManagerToken, {.name = "manager", .role = auth::Role::kManager, .dealer_ids = {}});
+  options.tokens.Add(kManagerToken,
+                     {.name = "manager", .role = auth::Role::kManager, .dealer_ids = {}});
   options.tokens.Add(kAgentToken, {.name = "agent", .role = auth::Role::kAgent, .dealer_ids = {}});
-  options.tokens.Add(kCrmToken, {.name = "crm:vandijk", .role = auth::Role::kCrm, .dealer_ids = {"vandijk"}});
+  options.tokens.Add(kCrmToken,
+                     {.name = "crm:vandijk", .role = auth::Role::kCrm, .dealer_ids = {"vandijk"}});
   auto harness = std::unique_ptr<SchedulerHarness>(new SchedulerHarness());
   harness->server_ = std::make_unique<scheduler::Server>(std::move(options));
   absl::Status started = harness->server_->Start();

@@ -22,8 +22,8 @@ inline constexpr char kCrmToken[] = "test-crm-vandijk";
 class SchedulerHarness {
  public:
   // Starts the server and waits until health says SERVING (fails the test otherwise).
-  static std::unique_ptr<SchedulerHarness> Start(const std::string& database_url,
-                                                 absl::Duration check_interval = absl::Milliseconds(100));
+  static std::unique_ptr<SchedulerHarness> Start(
+      const std::string& database_url, absl::Duration check_interval = absl::Milliseconds(100));
   ~SchedulerHarness();
 
   std::shared_ptr<grpc::Channel> channel() const { return channel_; }

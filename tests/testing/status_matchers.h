@@ -35,20 +35,19 @@ MATCHER_P2(StatusIs, code, message_matcher,
                ::testing::DescribeMatcher<std::string>(message_matcher)) {
   const absl::Status& s = GetStatus(arg);
   *result_listener << "status is " << s;
-  return s.code() == code &&
-         ::testing::Matches(message_matcher)(std::string(s.message()));
+  return s.code() == code && ::testing::Matches(message_matcher)(std::string(s.message()));
 }
 
 }  // namespace secondvoice::testing
 
 // Asserts that an absl::StatusOr expression is OK and assigns its value.
-#define SV_ASSERT_OK_AND_ASSIGN(lhs, expr)                                   \
+#define SV_ASSERT_OK_AND_ASSIGN(lhs, expr) \
   SV_ASSERT_OK_AND_ASSIGN_IMPL_(SV_TEST_CONCAT_(sv_statusor_, __LINE__), lhs, expr)
 #define SV_TEST_CONCAT_INNER_(a, b) a##b
 #define SV_TEST_CONCAT_(a, b) SV_TEST_CONCAT_INNER_(a, b)
-#define SV_ASSERT_OK_AND_ASSIGN_IMPL_(statusor, lhs, expr)      \
-  auto statusor = (expr);                                       \
-  ASSERT_TRUE(statusor.ok()) << statusor.status();              \
+#define SV_ASSERT_OK_AND_ASSIGN_IMPL_(statusor, lhs, expr) \
+  auto statusor = (expr);                                  \
+  ASSERT_TRUE(statusor.ok()) << statusor.status();         \
   lhs = *std::move(statusor)
 
 #endif  // SECONDVOICE_TESTS_TESTING_STATUS_MATCHERS_H_

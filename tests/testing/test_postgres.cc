@@ -38,7 +38,8 @@ absl::StatusOr<std::unique_ptr<TestPostgres>> TestPostgres::Start() {
   chmod(dir.c_str(), 0755);
   if (IsRoot()) {
     const passwd* pw = getpwnam("postgres");
-    if (pw == nullptr) return absl::FailedPreconditionError("no 'postgres' user: is postgresql installed?");
+    if (pw == nullptr)
+      return absl::FailedPreconditionError("no 'postgres' user: is postgresql installed?");
     if (chown(dir.c_str(), pw->pw_uid, pw->pw_gid) != 0) {
       return absl::InternalError(absl::StrCat("chown ", dir, " failed"));
     }

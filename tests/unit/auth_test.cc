@@ -14,7 +14,6 @@
 #include "gtest/gtest.h"
 #include "tests/testing/status_matchers.h"
 
-
 namespace secondvoice::auth {
 
 namespace {
@@ -115,8 +114,8 @@ TEST(TokenTable, RejectsADuplicateToken) {
   EXPECT_THAT(TokenTable::Parse("admin-token-0001 admin\n"
                                 "agent-token-0001 agent\n"
                                 "admin-token-0001 manager\n"),
-      StatusIs(absl::StatusCode::kInvalidArgument,
-               AllOf(StartsWith("tokens line 3: "), HasSubstr("listed twice"))));
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(StartsWith("tokens line 3: "), HasSubstr("listed twice"))));
 }
 
 // ---- TokenTable::Authenticate ----
@@ -129,9 +128,8 @@ TEST(Authenticate, AcceptsABearerToken) {
 
 TEST(Authenticate, RejectsMissingMalformedAndUnknownCredentials) {
   SV_ASSERT_OK_AND_ASSIGN(TokenTable table, TokenTable::Parse(kTokens));
-  for (const char* authorization :
-       {"", "Basic x", "Basic manager-token-01", "manager-token-01", "Bearer ",
-        "Bearer no-such-token", "Bearer manager-token-0"}) {
+  for (const char* authorization : {"", "Basic x", "Basic manager-token-01", "manager-token-01",
+                                    "Bearer ", "Bearer no-such-token", "Bearer manager-token-0"}) {
     EXPECT_THAT(table.Authenticate(authorization), StatusIs(absl::StatusCode::kUnauthenticated))
         << "'" << authorization << "'";
   }
@@ -139,9 +137,9 @@ TEST(Authenticate, RejectsMissingMalformedAndUnknownCredentials) {
 
 TEST(Authenticate, ErrorsNeverEchoTheToken) {
   SV_ASSERT_OK_AND_ASSIGN(TokenTable table, TokenTable::Parse(kTokens));
-  EXPECT_THAT(table.Authenticate("Bearer secret-guess-123"),
-              StatusIs(absl::StatusCode::kUnauthenticated,
-                       ::testing::Not(HasSubstr("secret-guess-123"))));
+  EXPECT_THAT(
+      table.Authenticate("Bearer secret-guess-123"),
+      StatusIs(absl::StatusCode::kUnauthenticated, ::testing::Not(HasSubstr("secret-guess-123"))));
 }
 
 // ---- Authorize ----
@@ -213,8 +211,7 @@ TEST(HasRule, KnowsTableMethodsIncludingAdminOnlyOnes) {
 // A new RPC without a line in kRules would be callable by admin only, silently. This walks
 // every method of every service in the generated API and insists each has a rule.
 TEST(HasRule, EveryApiMethodHasARule) {
-  const google::protobuf::DescriptorPool* pool =
-      google::protobuf::DescriptorPool::generated_pool();
+  const google::protobuf::DescriptorPool* pool = google::protobuf::DescriptorPool::generated_pool();
   std::set<std::string> services;
   int methods = 0;
   for (const std::string& file_name : ApiFileNames()) {
@@ -235,12 +232,11 @@ TEST(HasRule, EveryApiMethodHasARule) {
       }
     }
   }
-  EXPECT_THAT(services,
-              IsSupersetOf({"secondvoice.v1.AdminService", "secondvoice.v1.AgentService",
-                            "secondvoice.v1.CampaignService", "secondvoice.v1.DealerService",
-                            "secondvoice.v1.Feedback", "secondvoice.v1.HandoverService",
-                            "secondvoice.v1.LeadIntake", "secondvoice.v1.LeadService",
-                            "secondvoice.v1.Reports"}));
+  EXPECT_THAT(services, IsSupersetOf({"secondvoice.v1.AdminService", "secondvoice.v1.AgentService",
+                                      "secondvoice.v1.CampaignService",
+                                      "secondvoice.v1.DealerService", "secondvoice.v1.Feedback",
+                                      "secondvoice.v1.HandoverService", "secondvoice.v1.LeadIntake",
+                                      "secondvoice.v1.LeadService", "secondvoice.v1.Reports"}));
   EXPECT_EQ(services.count("secondvoice.v1.DealerCrm"), 0u);
   EXPECT_GE(methods, 27);
 }

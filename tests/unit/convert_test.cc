@@ -74,20 +74,19 @@ TEST(Convert, ApiEnumsListTheDomainValuesInOrder) {
   ExpectApiMirrorsDomain("LeadOrigin", pb::LeadOrigin_descriptor(), &domain::ParseLeadOrigin);
   ExpectApiMirrorsDomain("Channel", pb::Channel_descriptor(), &domain::ParseChannel);
   ExpectApiMirrorsDomain("VehicleRole", pb::VehicleRole_descriptor(), &domain::ParseVehicleRole);
-  ExpectApiMirrorsDomain("ConsentBasis", pb::ConsentBasis_descriptor(),
-                         &domain::ParseConsentBasis);
+  ExpectApiMirrorsDomain("ConsentBasis", pb::ConsentBasis_descriptor(), &domain::ParseConsentBasis);
   ExpectApiMirrorsDomain("LeadStatus", pb::LeadStatus_descriptor(), &domain::ParseLeadStatus);
   ExpectApiMirrorsDomain("AttemptOutcome", pb::AttemptOutcome_descriptor(),
                          &domain::ParseAttemptOutcome);
 }
 
 TEST(Convert, GeneratedNamesMatchTheDomainNames) {
-  EXPECT_EQ(pb::CampaignKind_Name(pb::CAMPAIGN_KIND_PASSIVE_LIST),
-            "CAMPAIGN_KIND_" +
-                absl::AsciiStrToUpper(domain::Name(domain::CampaignKind::kPassiveList)));
-  EXPECT_EQ(pb::LeadStatus_Name(pb::LEAD_STATUS_CLOSED_NOT_REACHED),
-            "LEAD_STATUS_" +
-                absl::AsciiStrToUpper(domain::Name(domain::LeadStatus::kClosedNotReached)));
+  EXPECT_EQ(
+      pb::CampaignKind_Name(pb::CAMPAIGN_KIND_PASSIVE_LIST),
+      "CAMPAIGN_KIND_" + absl::AsciiStrToUpper(domain::Name(domain::CampaignKind::kPassiveList)));
+  EXPECT_EQ(
+      pb::LeadStatus_Name(pb::LEAD_STATUS_CLOSED_NOT_REACHED),
+      "LEAD_STATUS_" + absl::AsciiStrToUpper(domain::Name(domain::LeadStatus::kClosedNotReached)));
 }
 
 // PhoneType is the exception: the API puts UNKNOWN last, the domain first. It must still map by

@@ -33,7 +33,7 @@ TEST(ValidateSlug, AcceptsLowerCaseLettersDigitsAndDashes) {
 }
 
 TEST(ValidateSlug, RejectsOthersNamingTheField) {
-  const std::vector<std::string> bad = {"",   "A",        "a",  "Van Dijk", "vanDijk",
+  const std::vector<std::string> bad = {"",   "A",        "a",   "Van Dijk",          "vanDijk",
                                         "-x", "van_dijk", "x.y", std::string(64, 'a')};
   for (const std::string& value : bad) {
     EXPECT_THAT(ValidateSlug("dealer.id", value), StatusIs(kInvalid, StartsWith("dealer.id: ")))
@@ -92,9 +92,8 @@ TEST(NormalizeDealer, RejectsUnknownCountry) {
 TEST(NormalizeDealer, RejectsBadTimeZone) {
   Dealer d = ValidDealer();
   d.time_zone = "Europe/Amsterdm";
-  EXPECT_THAT(NormalizeDealer(d),
-              StatusIs(kInvalid,
-                       AllOf(StartsWith("dealer.time_zone:"), HasSubstr("Europe/Amsterdm"))));
+  EXPECT_THAT(NormalizeDealer(d), StatusIs(kInvalid, AllOf(StartsWith("dealer.time_zone:"),
+                                                           HasSubstr("Europe/Amsterdm"))));
   d.time_zone = "";
   EXPECT_THAT(NormalizeDealer(d), StatusIs(kInvalid, StartsWith("dealer.time_zone:")));
 }
@@ -329,14 +328,14 @@ TEST(CheckCampaignTransition, FollowsTheLifecycle) {
     bool allowed;
   };
   const std::vector<Case> cases = {
-      {S::kDraft, S::kActive, true},    {S::kActive, S::kPaused, true},
-      {S::kPaused, S::kActive, true},   {S::kDraft, S::kEnded, true},
-      {S::kActive, S::kEnded, true},    {S::kPaused, S::kEnded, true},
-      {S::kDraft, S::kDraft, true},     {S::kActive, S::kActive, true},
-      {S::kPaused, S::kPaused, true},   {S::kEnded, S::kEnded, true},
-      {S::kEnded, S::kActive, false},   {S::kEnded, S::kDraft, false},
-      {S::kEnded, S::kPaused, false},   {S::kActive, S::kDraft, false},
-      {S::kPaused, S::kDraft, false},   {S::kDraft, S::kPaused, false},
+      {S::kDraft, S::kActive, true},  {S::kActive, S::kPaused, true},
+      {S::kPaused, S::kActive, true}, {S::kDraft, S::kEnded, true},
+      {S::kActive, S::kEnded, true},  {S::kPaused, S::kEnded, true},
+      {S::kDraft, S::kDraft, true},   {S::kActive, S::kActive, true},
+      {S::kPaused, S::kPaused, true}, {S::kEnded, S::kEnded, true},
+      {S::kEnded, S::kActive, false}, {S::kEnded, S::kDraft, false},
+      {S::kEnded, S::kPaused, false}, {S::kActive, S::kDraft, false},
+      {S::kPaused, S::kDraft, false}, {S::kDraft, S::kPaused, false},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(std::string(Name(c.from)) + " -> " + std::string(Name(c.to)));

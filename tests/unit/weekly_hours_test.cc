@@ -97,8 +97,8 @@ TEST(WeeklyHours, MidnightIsAllowedAsClose) {
   EXPECT_EQ(FormatWeeklyHours(hours), "Sat 10:00-24:00");
 
   const absl::TimeZone ams = Zone("Europe/Amsterdam");
-  EXPECT_TRUE(IsOpenAt(hours, Local(ams, 2026, 1, 10, 23, 59), ams));   // Saturday
-  EXPECT_FALSE(IsOpenAt(hours, Local(ams, 2026, 1, 11, 0, 0), ams));    // Sunday
+  EXPECT_TRUE(IsOpenAt(hours, Local(ams, 2026, 1, 10, 23, 59), ams));  // Saturday
+  EXPECT_FALSE(IsOpenAt(hours, Local(ams, 2026, 1, 11, 0, 0), ams));   // Sunday
 }
 
 TEST(WeeklyHours, DefaultCallingWindowFormatsCanonically) {
