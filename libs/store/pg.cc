@@ -3,6 +3,7 @@
 
 #include <libpq-fe.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -140,6 +141,42 @@ absl::StatusOr<PgResult> PgConn::Exec(const Query& query, absl::Span<const Param
   const ExecStatusType status = PQresultStatus(result.raw());
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) return ErrorFrom(result.raw());
   return result;
+}
+
+absl::StatusOr<PgResult> PgConn::ExecOnce(const Query& query, absl::Span<const Param> params) {
+  std::vector<const char*> values;
+  values.reserve(params.size());
+  for (const Param& p : params) values.push_back(p.value() ? p.value()->c_str() : nullptr);
+  PgResult result(PQexecParams(conn_, query.sql, static_cast<int>(values.size()), nullptr,
+                               values.data(), nullptr, nullptr, 0));
+  const ExecStatusType status = PQresultStatus(result.raw());
+  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) return ErrorFrom(result.raw());
+  return result;
+}
+
+absl::StatusOr<int64_t> PgConn::CopyIn(const char* copy_sql, absl::string_view data) {
+  {
+    PgResult start(PQexec(conn_, copy_sql));
+    if (PQresultStatus(start.raw()) != PGRES_COPY_IN) return ErrorFrom(start.raw());
+  }
+  // libpq takes an int length: send large buffers in pieces.
+  constexpr size_t kPiece = 1 << 20;
+  const char* error = nullptr;
+  for (size_t at = 0; at < data.size(); at += kPiece) {
+    const size_t n = std::min(kPiece, data.size() - at);
+    if (PQputCopyData(conn_, data.data() + at, static_cast<int>(n)) != 1) {
+      error = "sending COPY data failed";
+      break;
+    }
+  }
+  if (PQputCopyEnd(conn_, error) != 1) return ErrorFrom(nullptr);
+  PgResult done(PQgetResult(conn_));
+  absl::StatusOr<int64_t> rows = PQresultStatus(done.raw()) == PGRES_COMMAND_OK
+                                     ? absl::StatusOr<int64_t>(done.affected())
+                                     : absl::StatusOr<int64_t>(ErrorFrom(done.raw()));
+  // Drain: libpq returns NULL once the command is complete.
+  while (PGresult* extra = PQgetResult(conn_)) PQclear(extra);
+  return rows;
 }
 
 absl::Status PgConn::ExecScript(absl::string_view sql) {

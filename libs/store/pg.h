@@ -93,8 +93,12 @@ class PgConn {
   PgConn& operator=(const PgConn&) = delete;
 
   absl::StatusOr<PgResult> Exec(const Query& query, absl::Span<const Param> params = {});
+  // Unprepared, for statements that cannot be prepared (DECLARE ... CURSOR) or run once.
+  absl::StatusOr<PgResult> ExecOnce(const Query& query, absl::Span<const Param> params = {});
   // Unprepared SQL without parameters, possibly several statements (migrations, BEGIN).
   absl::Status ExecScript(absl::string_view sql);
+  // COPY ... FROM STDIN with `data` in COPY's text format; returns the rows copied.
+  absl::StatusOr<int64_t> CopyIn(const char* copy_sql, absl::string_view data);
 
   // True once the server is gone; such a connection is thrown away, not reused.
   bool broken() const;

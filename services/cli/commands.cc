@@ -2,9 +2,12 @@
 // table (or JSON with --json).
 #include "services/cli/commands.h"
 
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <functional>
 #include <iostream>
 #include <map>
@@ -30,6 +33,7 @@
 #include "secondvoice/v1/admin_service.grpc.pb.h"
 #include "secondvoice/v1/campaign_service.grpc.pb.h"
 #include "secondvoice/v1/dealer_service.grpc.pb.h"
+#include "secondvoice/v1/lead_intake.grpc.pb.h"
 #include "secondvoice/v1/lead_service.grpc.pb.h"
 #include "services/cli/args.h"
 
@@ -64,6 +68,10 @@ commands:
   campaign update ID [same flags: only those given change]
   campaign get ID | campaign list [--dealer=ID]
   campaign activate ID | campaign pause ID | campaign end ID
+  import FILE --campaign=ID [--dealer=ID] [--sheet=NAME] [--map=COLUMN=FIELD ...]
+                                     load a passive list (.csv or .xlsx); shows progress and a
+                                     summary, and writes FILE.rejects.csv when rows are rejected
+  import status ID                   the summary of an earlier import
   lead get ID
   lead search --dealer=ID [--phone=...] [--email=...] [--customer-id=...] [--crm-lead-id=...]
               [--campaign=ID]
@@ -90,9 +98,11 @@ class Client {
     return v != nullptr && *v != '\0' ? v : fallback;
   }
 
-  std::unique_ptr<grpc::ClientContext> Context(absl::Duration timeout = absl::Seconds(15)) const {
+  // With `timeout`, or none for a stream that takes as long as its file.
+  std::unique_ptr<grpc::ClientContext> Context(
+      std::optional<absl::Duration> timeout = absl::Seconds(15)) const {
     auto ctx = std::make_unique<grpc::ClientContext>();
-    ctx->set_deadline(absl::ToChronoTime(absl::Now() + timeout));
+    if (timeout) ctx->set_deadline(absl::ToChronoTime(absl::Now() + *timeout));
     if (!token_.empty()) ctx->AddMetadata("authorization", "Bearer " + token_);
     return ctx;
   }
@@ -665,6 +675,130 @@ std::optional<Failure> Lead(const Client& client, const Args& args) {
   return Usage(absl::StrCat("unknown lead command '", verb, "'"));
 }
 
+// ---- list imports --------------------------------------------------------------------------
+
+void PrintImport(const Client& client, const pb::ImportListResponse& r) {
+  if (client.json()) {
+    PrintJson(r);
+    return;
+  }
+  std::cout << "import " << r.import_id() << " of campaign " << r.campaign_id() << " ("
+            << r.file_name()
+            << "): " << EnumText(r.status(), &pb::ImportStatus_Name, "IMPORT_STATUS_") << "\n"
+            << "  rows read                " << r.rows_read() << "\n"
+            << "  imported as new leads    " << r.imported() << "\n"
+            << "  merged into known leads  " << r.merged_into_existing() << "\n"
+            << "  rejected                 " << r.rejected() << "\n"
+            << "  of the loaded leads:\n"
+            << "    no usable contact route  " << r.no_usable_contact_route()
+            << "  (kept; to be researched)\n"
+            << "    without lawful basis     " << r.without_lawful_basis()
+            << "  (kept; not called for marketing)\n"
+            << "    suppressed (objected)    " << r.suppressed() << "\n";
+  if (!r.error().empty()) std::cout << "  error: " << r.error() << "\n";
+  for (int i = 0; i < r.rejected_rows_size() && i < 10; ++i) {
+    std::cout << "  line " << r.rejected_rows(i).line() << ": " << r.rejected_rows(i).reason()
+              << "\n";
+  }
+  if (r.rejected() > 10) std::cout << "  ... and " << r.rejected() - 10 << " more rejected rows\n";
+}
+
+// One progress line on stderr: rows sent (counted as line breaks), rows/s and time left.
+void Progress(int64_t sent, int64_t total, int64_t rows, absl::Time start, bool done) {
+  const double seconds = std::max(1e-3, absl::ToDoubleSeconds(absl::Now() - start));
+  const double fraction = total > 0 ? static_cast<double>(sent) / total : 1;
+  const double eta = fraction > 0 ? seconds / fraction - seconds : 0;
+  const int width = 30;
+  const int filled = static_cast<int>(fraction * width);
+  std::cerr << absl::StrFormat("\r[%s%s] %3.0f%%  %d rows  %.0f rows/s  ETA %.0fs   ",
+                               std::string(filled, '#'), std::string(width - filled, ' '),
+                               fraction * 100, rows, rows / seconds, done ? 0 : eta);
+  if (done) std::cerr << "\n";
+}
+
+std::optional<Failure> Import(const Client& client, const Args& args) {
+  std::optional<Failure> failure;
+  const std::string first = RequireWord(args, 1, "file to import (or 'status ID')", failure);
+  if (failure) return failure;
+  auto stub = pb::LeadIntake::NewStub(client.channel());
+  if (first == "status") {
+    std::optional<int64_t> id = ParseId(RequireWord(args, 2, "import id", failure));
+    if (failure) return failure;
+    if (!id) return Usage("the import id must be a number above 0");
+    pb::GetImportRequest req;
+    req.set_import_id(*id);
+    pb::ImportListResponse resp;
+    if (auto f = client.Call(*stub, &pb::LeadIntake::Stub::GetImport, req, &resp)) return f;
+    PrintImport(client, resp);
+    return std::nullopt;
+  }
+  std::ifstream file(first, std::ios::binary);
+  if (!file) return Usage(absl::StrCat("cannot read '", first, "'"));
+  file.seekg(0, std::ios::end);
+  const int64_t total = file.tellg();
+  file.seekg(0);
+  pb::ImportListRequest header;
+  pb::ImportHeader* h = header.mutable_header();
+  absl::StatusOr<int> campaign = args.GetInt("campaign", 0);
+  if (!campaign.ok()) return Usage(campaign.status().message());
+  if (*campaign <= 0) return Usage("--campaign is required");
+  h->set_campaign_id(*campaign);
+  const size_t slash = first.rfind('/');
+  h->set_file_name(slash == std::string::npos ? first : first.substr(slash + 1));
+  h->set_dealer_id(args.GetOr("dealer", ""));
+  h->set_sheet_name(args.GetOr("sheet", ""));
+  for (const std::string& m : args.GetAll("map")) {
+    const size_t eq = m.rfind('=');
+    if (eq == std::string::npos)
+      return Usage("--map takes COLUMN=FIELD, e.g. --map='Tel. prive=phone'");
+    (*h->mutable_column_mapping())[m.substr(0, eq)] = m.substr(eq + 1);
+  }
+
+  // Imports take as long as the file is big: no deadline.
+  std::unique_ptr<grpc::ClientContext> ctx = client.Context(std::nullopt);
+  pb::ImportListResponse resp;
+  std::unique_ptr<grpc::ClientWriter<pb::ImportListRequest>> writer =
+      stub->ImportList(ctx.get(), &resp);
+  const absl::Time start = absl::Now();
+  const bool tty = isatty(2) && !client.json();
+  bool open = writer->Write(header);
+  int64_t sent = 0, rows = 0;
+  absl::Time shown = start;
+  std::string buf(256 << 10, '\0');
+  pb::ImportListRequest chunk;
+  while (open && file) {
+    file.read(buf.data(), buf.size());
+    const std::streamsize n = file.gcount();
+    if (n <= 0) break;
+    chunk.set_chunk(buf.data(), n);
+    open = writer->Write(chunk);
+    sent += n;
+    rows += std::count(buf.data(), buf.data() + n, '\n');
+    if (tty && absl::Now() - shown > absl::Milliseconds(200)) {
+      Progress(sent, total, rows, start, false);
+      shown = absl::Now();
+    }
+  }
+  writer->WritesDone();
+  grpc::Status s = writer->Finish();
+  if (tty) Progress(sent, total, rows, start, true);
+  if (!s.ok()) {
+    return Failure{absl::StrCat(Client::CodeName(s.error_code()), ": ", s.error_message()), false};
+  }
+  PrintImport(client, resp);
+  if (resp.rejected() > 0) {
+    const std::string report = first + ".rejects.csv";
+    std::ofstream out(report);
+    out << "line;reason\n";
+    for (const auto& r : resp.rejected_rows()) {
+      out << r.line() << ";\"" << absl::StrReplaceAll(r.reason(), {{"\"", "\"\""}}) << "\"\n";
+    }
+    std::cerr << "rejected rows written to " << report
+              << (resp.rejected() > resp.rejected_rows_size() ? " (the first 1000)" : "") << "\n";
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 int Main(const std::vector<std::string>& argv) {
@@ -689,6 +823,7 @@ int Main(const std::vector<std::string>& argv) {
         "existing-customer-months", "min-call-attempts", "min-spread-days", "max-spread-days",
         "max-call-attempts", "min-gap-minutes", "max-attempts-per-day", "starts-at", "ends-at"}},
       {"lead", {"dealer", "phone", "email", "customer-id", "crm-lead-id", "campaign"}},
+      {"import", {"campaign", "dealer", "sheet", "map"}},
   };
   if (auto it = kFlags.find(command); it != kFlags.end()) {
     std::set<std::string> allowed = it->second;
@@ -712,6 +847,8 @@ int Main(const std::vector<std::string>& argv) {
     failure = Queue(client, *args);
   } else if (command == "campaign") {
     failure = Campaign(client, *args);
+  } else if (command == "import") {
+    failure = Import(client, *args);
   } else if (command == "lead") {
     failure = Lead(client, *args);
   } else {

@@ -23,7 +23,8 @@ Server::Server(ServerOptions options)
       admin_(env_),
       dealers_(env_),
       campaigns_(env_),
-      leads_(env_) {}
+      leads_(env_),
+      intake_(env_) {}
 
 Server::~Server() { Shutdown(absl::ZeroDuration()); }
 
@@ -36,6 +37,9 @@ absl::Status Server::Start() {
   builder.RegisterService(&dealers_);
   builder.RegisterService(&campaigns_);
   builder.RegisterService(&leads_);
+  builder.RegisterService(&intake_);
+  // List imports stream files of many MB in chunks; a chunk may be up to 4 MiB.
+  builder.SetMaxReceiveMessageSize(8 << 20);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port_ == 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen on ", options_.listen));

@@ -13,6 +13,7 @@
 #include "libs/auth/auth.h"
 #include "libs/common/worker_pool.h"
 #include "services/scheduler/database.h"
+#include "services/scheduler/lead_intake_service.h"
 #include "services/scheduler/rpc.h"
 #include "services/scheduler/services.h"
 
@@ -55,6 +56,7 @@ class Server {
   DealerServiceImpl dealers_;
   CampaignServiceImpl campaigns_;
   LeadServiceImpl leads_;
+  LeadIntakeServiceImpl intake_;
   absl::Mutex mu_;
   std::unique_ptr<grpc::Server> server_ ABSL_GUARDED_BY(mu_);
   bool shut_down_ ABSL_GUARDED_BY(mu_) = false;
