@@ -12,19 +12,29 @@ uint64_t IdentityIndex::Hash(absl::string_view dealer, absl::string_view key) {
 }
 
 void IdentityIndex::Add(absl::string_view dealer, absl::string_view key, int64_t lead_id) {
-  leads_.emplace(Hash(dealer, key), lead_id);  // the first lead known under a key keeps it
+  const uint64_t hash = Hash(dealer, key);
+  ShardOf(hash).emplace(hash, lead_id);  // the first lead known under a key keeps it
 }
 
 bool IdentityIndex::Contains(absl::string_view dealer, absl::string_view key) const {
-  return leads_.contains(Hash(dealer, key));
+  const uint64_t hash = Hash(dealer, key);
+  return ShardOf(hash).contains(hash);
 }
 
 std::optional<int64_t> IdentityIndex::Find(absl::string_view dealer,
                                            const std::vector<std::string>& keys) const {
   for (const std::string& key : keys) {
-    if (auto it = leads_.find(Hash(dealer, key)); it != leads_.end()) return it->second;
+    const uint64_t hash = Hash(dealer, key);
+    const Shard& shard = ShardOf(hash);
+    if (auto it = shard.find(hash); it != shard.end()) return it->second;
   }
   return std::nullopt;
+}
+
+size_t IdentityIndex::size() const {
+  size_t n = 0;
+  for (const Shard& shard : shards_) n += shard.size();
+  return n;
 }
 
 }  // namespace secondvoice::intake

@@ -5,6 +5,7 @@
 #ifndef SECONDVOICE_LIBS_INTAKE_IDENTITY_INDEX_H_
 #define SECONDVOICE_LIBS_INTAKE_IDENTITY_INDEX_H_
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -21,11 +22,17 @@ class IdentityIndex {
   bool Contains(absl::string_view dealer, absl::string_view key) const;
   // The lead known under the first of `keys` that is known, if any.
   std::optional<int64_t> Find(absl::string_view dealer, const std::vector<std::string>& keys) const;
-  size_t size() const { return leads_.size(); }
+  size_t size() const;
 
  private:
+  // Split by the hash's top bits so that growing rehashes one small shard at a time: a single
+  // table of millions of keys would briefly hold its old and new arrays, half again its size.
+  static constexpr int kShardBits = 6;
+  using Shard = absl::flat_hash_map<uint64_t, int64_t>;
   static uint64_t Hash(absl::string_view dealer, absl::string_view key);
-  absl::flat_hash_map<uint64_t, int64_t> leads_;
+  Shard& ShardOf(uint64_t hash) { return shards_[hash >> (64 - kShardBits)]; }
+  const Shard& ShardOf(uint64_t hash) const { return shards_[hash >> (64 - kShardBits)]; }
+  std::array<Shard, 1 << kShardBits> shards_;
 };
 
 }  // namespace secondvoice::intake

@@ -8,12 +8,14 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <string>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
@@ -107,9 +109,18 @@ int main(int argc, char** argv) {
   const pid_t daemon = fork();
   if (daemon == 0) {
     const std::string bin = absl::StrCat(SV_BIN_DIR, "/secondvoice-scheduler");
-    execl(bin.c_str(), bin.c_str(), "--listen=127.0.0.1:0",
-          ("--database_url=" + *import_url).c_str(), ("--port_file=" + dir + "/port").c_str(),
-          ("--tokens_file=" + dir + "/tokens").c_str(), static_cast<char*>(nullptr));
+    const std::string flags[] = {"--listen=127.0.0.1:0", "--database_url=" + *import_url,
+                                 "--port_file=" + dir + "/port",
+                                 "--tokens_file=" + dir + "/tokens"};
+    if (const char* wrap = std::getenv("SV_BENCH_DAEMON_WRAPPER"); wrap != nullptr && *wrap) {
+      // For profiling, e.g. SV_BENCH_DAEMON_WRAPPER="heaptrack -o /tmp/import"; the peak memory
+      // reported is then the wrapper's.
+      const std::string command =
+          absl::StrCat("exec ", wrap, " ", bin, " ", absl::StrJoin(flags, " "));
+      execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
+    }
+    execl(bin.c_str(), bin.c_str(), flags[0].c_str(), flags[1].c_str(), flags[2].c_str(),
+          flags[3].c_str(), static_cast<char*>(nullptr));
     _exit(127);
   }
   int port = 0;

@@ -9,11 +9,16 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
 #include "gtest/gtest.h"
+#include "libs/store/pg.h"
+#include "secondvoice/v1/lead_intake.grpc.pb.h"
 #include "tests/testing/test_postgres.h"
 
 namespace secondvoice {
@@ -41,6 +46,7 @@ Result RunCli(const std::string& addr, const std::string& token, const std::stri
 class Daemon {
  public:
   Daemon(const std::string& database_url, const std::string& dir) : port_file_(dir + "/port") {
+    std::remove(port_file_.c_str());  // from an earlier daemon in the same directory
     tokens_file_ = dir + "/tokens";
     std::ofstream(tokens_file_)
         << "# test tokens\ncli-admin-token admin\ncli-manager-token manager\n";
@@ -73,6 +79,13 @@ class Daemon {
       absl::SleepFor(absl::Milliseconds(50));
     }
     return "";
+  }
+
+  // SIGKILL: no goodbye to gRPC clients or PostgreSQL.
+  void Kill() {
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+    pid_ = -1;
   }
 
   // Sends SIGTERM and returns the exit code, or -1 if it did not exit within `timeout`.
@@ -144,6 +157,96 @@ TEST(Daemon, ServesTheCliAndStopsGracefullyOnSigterm) {
   EXPECT_EQ(daemon.Terminate(absl::Seconds(15)), 0);
   Result after = RunCli(addr, "cli-admin-token", "health");
   EXPECT_NE(after.exit_code, 0);
+  std::system(absl::StrCat("rm -rf ", dir).c_str());
+}
+
+int64_t Count(store::PgConn& conn, const std::string& sql) {
+  auto r = conn.ExecOnce(store::Query{"count", sql.c_str()});
+  return r.ok() ? r->GetInt64(0, 0) : -1;
+}
+
+// An import is one transaction (README, "Lead intake"): a daemon killed in the middle of one
+// leaves no lead, no event and no import record behind, and the same file can be sent again.
+TEST(Daemon, AnImportKilledWithTheDaemonLeavesNothingBehind) {
+  const std::string url = secondvoice::testing::FreshDatabaseUrl();
+  const std::string dir = TempDir();
+  constexpr int kRows = 60000;
+  std::string list = "klantnummer;voornaam;mobiel\n";
+  for (int i = 0; i < kRows; ++i) absl::StrAppend(&list, "K", i, ";Klant;06", 30000000 + i, "\n");
+  std::ofstream(dir + "/list.csv") << list;
+
+  auto daemon = std::make_unique<Daemon>(url, dir);
+  std::string addr = daemon->WaitForAddress(absl::Seconds(30));
+  ASSERT_FALSE(addr.empty());
+  ASSERT_EQ(RunCli(addr, "cli-admin-token", "health --wait=30").exit_code, 0);
+  ASSERT_EQ(RunCli(addr, "cli-admin-token",
+                   "dealer create --id=vandijk --name=VanDijk --country=NL "
+                   "--time-zone=Europe/Amsterdam")
+                .exit_code,
+            0);
+  ASSERT_EQ(RunCli(addr, "cli-admin-token", "queue create --id=bdc --name=BDC").exit_code, 0);
+  ASSERT_EQ(RunCli(addr, "cli-manager-token",
+                   "campaign create --name=list --dealer=vandijk --queue=bdc "
+                   "--kind=passive-list --caller-id=+31201234567")
+                .exit_code,
+            0);
+  auto conn = store::PgConn::Connect(url, absl::Seconds(10));
+  ASSERT_TRUE(conn.ok()) << conn.status();
+
+  // Stream the list; the daemon dies once rows have reached the leads table.
+  auto stub =
+      v1::LeadIntake::NewStub(grpc::CreateChannel(addr, grpc::InsecureChannelCredentials()));
+  grpc::ClientContext ctx;
+  ctx.AddMetadata("authorization", "Bearer cli-manager-token");
+  v1::ImportListResponse response;
+  auto writer = stub->ImportList(&ctx, &response);
+  grpc::Status finished;
+  std::thread sender([&] {
+    v1::ImportListRequest header;
+    header.mutable_header()->set_campaign_id(1);
+    header.mutable_header()->set_file_name("list.csv");
+    writer->Write(header);
+    for (size_t at = 0; at < list.size(); at += 4096) {
+      v1::ImportListRequest chunk;
+      chunk.set_chunk(list.substr(at, 4096));
+      if (!writer->Write(chunk)) break;
+      // Slow enough that the daemon is killed halfway, not after the last row.
+      if (at % (64 << 10) == 0) absl::SleepFor(absl::Milliseconds(20));
+    }
+    writer->WritesDone();
+    finished = writer->Finish();
+  });
+  const absl::Time deadline = absl::Now() + absl::Seconds(60);
+  while (Count(**conn, "SELECT pg_relation_size('leads')") == 0 && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  ASSERT_GT(Count(**conn, "SELECT pg_relation_size('leads')"), 0) << "no row was ever written";
+  daemon->Kill();
+  sender.join();
+  EXPECT_FALSE(finished.ok());
+
+  // PostgreSQL rolls the dead session's transaction back as soon as it sees the socket close.
+  const std::string others =
+      "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+      " AND pid <> pg_backend_pid() AND backend_type = 'client backend'";
+  while (Count(**conn, others) > 0 && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  EXPECT_EQ(Count(**conn, "SELECT count(*) FROM leads"), 0);
+  EXPECT_EQ(Count(**conn, "SELECT count(*) FROM contact_routes"), 0);
+  EXPECT_EQ(Count(**conn, "SELECT count(*) FROM lead_events"), 0);
+  EXPECT_EQ(Count(**conn, "SELECT count(*) FROM imports"), 0);
+
+  // Started again, the daemon takes the same file whole.
+  daemon = std::make_unique<Daemon>(url, dir);
+  addr = daemon->WaitForAddress(absl::Seconds(30));
+  ASSERT_FALSE(addr.empty());
+  ASSERT_EQ(RunCli(addr, "cli-admin-token", "health --wait=30").exit_code, 0);
+  Result again = RunCli(addr, "cli-manager-token", "import " + dir + "/list.csv --campaign=1");
+  EXPECT_EQ(again.exit_code, 0) << again.output;
+  EXPECT_THAT(again.output, HasSubstr(absl::StrCat("imported as new leads    ", kRows)));
+  EXPECT_EQ(Count(**conn, "SELECT count(*) FROM leads"), kRows);
+  EXPECT_EQ(daemon->Terminate(absl::Seconds(15)), 0);
   std::system(absl::StrCat("rm -rf ", dir).c_str());
 }
 

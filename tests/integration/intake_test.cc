@@ -226,6 +226,27 @@ TEST_F(IntakeTest, DuplicatesAreMergedWithinTheFileAndAgainstKnownLeads) {
   EXPECT_THAT(Search(), SizeIs(2));
 }
 
+TEST_F(IntakeTest, DuplicatesFarApartInALongListAreMerged) {
+  // Rows are placed in batches of thousands; a duplicate thousands of lines later is still
+  // the same person.
+  std::string file = "klantnummer;voornaam;mobiel;e-mail\n";
+  for (int i = 0; i < 10000; ++i) {
+    absl::StrAppend(&file, "K", i, ";Klant;06", 20000000 + i, ";\n");
+  }
+  absl::StrAppend(&file, "X1;Klant;+316 2000 0002;klant2@example.nl\n");  // line 10002 = line 4
+  pb::ImportListResponse r;
+  ASSERT_TRUE(Import(file, &r, 64 << 10).ok());
+  EXPECT_EQ(r.rows_read(), 10001);
+  EXPECT_EQ(r.imported(), 10000);
+  EXPECT_EQ(r.merged_into_existing(), 1);
+  ExpectAddsUp(r);
+  std::vector<pb::Lead> two = Search("+31620000002");
+  ASSERT_THAT(two, SizeIs(1));
+  EXPECT_EQ(two[0].customer().customer_id(), "K2");
+  ASSERT_THAT(two[0].contact_routes(), SizeIs(2));
+  EXPECT_EQ(two[0].contact_routes(1).normalized_value(), "klant2@example.nl");
+}
+
 TEST_F(IntakeTest, StructurallyBrokenRowsAreRejectedWithTheirLine) {
   const std::string file =
       "dealer;voornaam;telefoon\n"
