@@ -48,6 +48,7 @@ const MethodRule kRules[] = {
     {"/secondvoice.v1.LeadIntake/ImportList", kM},
     {"/secondvoice.v1.LeadIntake/GetImport", kM},
     {"/secondvoice.v1.LeadIntake/SubmitFollowUp", kC},
+    {"/secondvoice.v1.LeadIntake/AddSuppression", kM | kC},
     {"/secondvoice.v1.AgentService/Session", kA},
     {"/secondvoice.v1.AgentService/GetQueueStatus", kM | kA},
     {"/secondvoice.v1.HandoverService/ListHandovers", kM | kC},

@@ -296,11 +296,11 @@ absl::StatusOr<Row> NormalizeRow(int64_t line, const std::vector<std::string>& f
     lead.contact_routes.push_back(std::move(route));
   }
   for (const std::string& raw : emails) {
-    const std::string normalized = Lower(raw);
-    const bool usable = UsableEmail(normalized);
+    const std::string normalized = NormalizeEmail(raw);
+    const bool usable = !normalized.empty();
     lead.contact_routes.push_back({.channel = domain::Channel::kEmail,
                                    .raw_value = raw,
-                                   .normalized_value = usable ? normalized : "",
+                                   .normalized_value = normalized,
                                    .usable = usable});
     if (usable) row.keys.push_back(absl::StrCat("e:", normalized));
   }
@@ -346,6 +346,11 @@ absl::StatusOr<Row> NormalizeRow(int64_t line, const std::vector<std::string>& f
       MarketingAllowed(lead.consent, ctx.policy, ctx.existing_customer_months, ctx.now);
   lead.notes = absl::StrJoin(notes, "; ");
   return row;
+}
+
+std::string NormalizeEmail(absl::string_view raw) {
+  std::string email = Lower(raw);
+  return UsableEmail(email) ? email : std::string();
 }
 
 }  // namespace secondvoice::intake

@@ -54,6 +54,10 @@ absl::StatusOr<Row> NormalizeRow(int64_t line, const std::vector<std::string>& f
 bool MarketingAllowed(const domain::Consent& consent, domain::MarketingPolicy policy,
                       int existing_customer_months, absl::Time now);
 
+// An e-mail address trimmed and lower-cased, or "" when it does not look like one mail can be
+// sent to as it stands (one '@', a local part, a dotted domain, no spaces).
+std::string NormalizeEmail(absl::string_view raw);
+
 // Dates as lists write them: 2023-03-15, 15-03-2023, 15/3/2023, 15.03.2023, optionally with a
 // time ("15-03-2023 14:30"), and Excel serial numbers when `serial` is set. Local to `tz`.
 std::optional<absl::Time> ParseDate(absl::string_view text, absl::TimeZone tz, bool serial);

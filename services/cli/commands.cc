@@ -72,6 +72,10 @@ commands:
                                      load a passive list (.csv or .xlsx); shows progress and a
                                      summary, and writes FILE.rejects.csv when rows are rejected
   import status ID                   the summary of an earlier import
+  suppress --dealer=ID VALUE [--channel=phone|email|sms|chat] [--reason=TEXT]
+                                     the customer objected: never contact VALUE (a number or an
+                                     e-mail address) again for the dealer; every channel unless
+                                     --channel is given
   lead get ID
   lead search --dealer=ID [--phone=...] [--email=...] [--customer-id=...] [--crm-lead-id=...]
               [--campaign=ID]
@@ -799,6 +803,33 @@ std::optional<Failure> Import(const Client& client, const Args& args) {
   return std::nullopt;
 }
 
+std::optional<Failure> Suppress(const Client& client, const Args& args) {
+  std::optional<Failure> failure;
+  pb::AddSuppressionRequest req;
+  req.set_value(RequireWord(args, 1, "number or e-mail address to suppress", failure));
+  if (failure) return failure;
+  req.set_dealer_id(args.GetOr("dealer", ""));
+  if (req.dealer_id().empty()) return Usage("--dealer is required");
+  req.set_reason(args.GetOr("reason", ""));
+  if (std::optional<std::string> channel = args.Get("channel")) {
+    auto parsed = ParseEnum<pb::Channel>(*channel, &pb::Channel_Parse, "CHANNEL_");
+    if (!parsed) return Usage("--channel must be phone, email, sms or chat");
+    req.set_channel(*parsed);
+  }
+  auto stub = pb::LeadIntake::NewStub(client.channel());
+  pb::AddSuppressionResponse resp;
+  if (auto f = client.Call(*stub, &pb::LeadIntake::Stub::AddSuppression, req, &resp)) return f;
+  if (client.json()) {
+    PrintJson(resp);
+  } else {
+    std::cout << "suppressed " << resp.normalized_value() << " for " << req.dealer_id() << " on "
+              << (req.channel() == pb::CHANNEL_UNSPECIFIED ? std::string("every channel")
+                                                           : args.GetOr("channel", ""))
+              << "\n";
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 int Main(const std::vector<std::string>& argv) {
@@ -824,6 +855,7 @@ int Main(const std::vector<std::string>& argv) {
         "max-call-attempts", "min-gap-minutes", "max-attempts-per-day", "starts-at", "ends-at"}},
       {"lead", {"dealer", "phone", "email", "customer-id", "crm-lead-id", "campaign"}},
       {"import", {"campaign", "dealer", "sheet", "map"}},
+      {"suppress", {"dealer", "channel", "reason"}},
   };
   if (auto it = kFlags.find(command); it != kFlags.end()) {
     std::set<std::string> allowed = it->second;
@@ -849,6 +881,8 @@ int Main(const std::vector<std::string>& argv) {
     failure = Campaign(client, *args);
   } else if (command == "import") {
     failure = Import(client, *args);
+  } else if (command == "suppress") {
+    failure = Suppress(client, *args);
   } else if (command == "lead") {
     failure = Lead(client, *args);
   } else {

@@ -14,6 +14,7 @@
 #include "libs/common/log.h"
 #include "libs/common/status_macros.h"
 #include "libs/domain/validate.h"
+#include "libs/intake/row.h"
 #include "libs/phone/phone.h"
 #include "libs/store/campaigns.h"
 #include "libs/store/dealers.h"
@@ -344,6 +345,47 @@ grpc::ServerUnaryReactor* LeadIntakeServiceImpl::SubmitFollowUp(
               store::RecordFollowUp(conn, dealer.id, follow_up.crm_lead_id(), reason, lead.id));
           resp->set_lead_id(lead.id);
           ToProto(absl::Now(), resp->mutable_claimable_at());
+          return absl::OkStatus();
+        });
+      });
+}
+
+grpc::ServerUnaryReactor* LeadIntakeServiceImpl::AddSuppression(
+    grpc::CallbackServerContext* ctx, const v1::AddSuppressionRequest* req,
+    v1::AddSuppressionResponse* resp) {
+  return Serve(
+      env_, ctx, "/secondvoice.v1.LeadIntake/AddSuppression",
+      [this, req, resp](const auth::Principal& p) -> absl::Status {
+        RETURN_IF_ERROR(domain::ValidateSlug("dealer_id", req->dealer_id()));
+        RETURN_IF_ERROR(auth::CheckDealerAccess(p, req->dealer_id()));
+        const std::string value(absl::StripAsciiWhitespace(req->value()));
+        if (value.empty()) return absl::InvalidArgumentError("value: is required");
+        if (!v1::Channel_IsValid(req->channel())) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("channel: unknown value ", req->channel()));
+        }
+        store::Suppression s{.dealer_id = req->dealer_id(),
+                             .all_channels = req->channel() == v1::CHANNEL_UNSPECIFIED,
+                             .reason = req->reason(),
+                             .source = p.name};
+        if (!s.all_channels) s.channel = static_cast<domain::Channel>(req->channel() - 1);
+        const bool email = value.find('@') != std::string::npos;
+        if (!s.all_channels && email != (s.channel == domain::Channel::kEmail)) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("value: '", value, "' cannot be reached on ", domain::Name(s.channel)));
+        }
+        return store::InTransaction(env_.db->pool(), [&](store::PgConn& conn) -> absl::Status {
+          ASSIGN_OR_RETURN(domain::Dealer dealer, store::GetDealer(conn, req->dealer_id()));
+          s.value =
+              email ? intake::NormalizeEmail(value) : phone::Normalize(value, dealer.country).e164;
+          if (s.value.empty()) {
+            return absl::InvalidArgumentError(
+                absl::StrCat("value: '", value,
+                             "' is neither a valid e-mail address nor a valid phone number in ",
+                             dealer.country));
+          }
+          RETURN_IF_ERROR(store::AddSuppression(conn, s));
+          resp->set_normalized_value(s.value);
           return absl::OkStatus();
         });
       });

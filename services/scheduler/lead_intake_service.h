@@ -21,6 +21,9 @@ class LeadIntakeServiceImpl final : public v1::LeadIntake::CallbackService {
   grpc::ServerUnaryReactor* SubmitFollowUp(grpc::CallbackServerContext* ctx,
                                            const v1::SubmitFollowUpRequest* req,
                                            v1::SubmitFollowUpResponse* resp) override;
+  grpc::ServerUnaryReactor* AddSuppression(grpc::CallbackServerContext* ctx,
+                                           const v1::AddSuppressionRequest* req,
+                                           v1::AddSuppressionResponse* resp) override;
 
   // Imports running at once at most; more get RESOURCE_EXHAUSTED.
   static constexpr int kMaxImports = 4;

@@ -277,18 +277,20 @@ TEST_F(IntakeTest, StructurallyBrokenRowsAreRejectedWithTheirLine) {
 }
 
 TEST_F(IntakeTest, LawfulBasisAndSuppressionsAreCounted) {
-  {
-    store::Pool pool({.url = url_, .size = 1});
-    ASSERT_THAT(store::InTransaction(pool,
-                                     [](store::PgConn& c) {
-                                       return store::AddSuppression(
-                                           c, {.dealer_id = "vandijk",
-                                               .channel = domain::Channel::kPhone,
-                                               .value = "+31633333333",
-                                               .reason = "objected"});
-                                     }),
-                IsOk());
-  }
+  pb::AddSuppressionRequest objection;
+  objection.set_dealer_id("vandijk");
+  objection.set_channel(pb::CHANNEL_PHONE);
+  objection.set_value("06 33 33 33 33");
+  objection.set_reason("objected on the phone");
+  pb::AddSuppressionResponse added;
+  ASSERT_THAT(
+      intake_->AddSuppression(SchedulerHarness::Context(kManagerToken).get(), objection, &added),
+      IsOk());
+  EXPECT_EQ(added.normalized_value(), "+31633333333");
+  // Twice is once.
+  ASSERT_THAT(
+      intake_->AddSuppression(SchedulerHarness::Context(kManagerToken).get(), objection, &added),
+      IsOk());
   const std::string file =
       "voornaam;telefoon;toestemming;datum toestemming;laatste bezoek\n"
       "Anna;0611111111;ja;12-05-2025;\n"  // opt-in with a date
@@ -306,6 +308,30 @@ TEST_F(IntakeTest, LawfulBasisAndSuppressionsAreCounted) {
   std::vector<pb::Lead> cees = Search("0633333333");
   ASSERT_THAT(cees, SizeIs(1));
   EXPECT_EQ(cees[0].consent().basis(), pb::CONSENT_BASIS_EXISTING_CUSTOMER);
+}
+
+TEST_F(IntakeTest, SuppressionsNameWhatIsWrong) {
+  auto add = [&](const std::string& token, const std::string& dealer, pb::Channel channel,
+                 const std::string& value) {
+    pb::AddSuppressionRequest req;
+    req.set_dealer_id(dealer);
+    req.set_channel(channel);
+    req.set_value(value);
+    pb::AddSuppressionResponse resp;
+    return intake_->AddSuppression(SchedulerHarness::Context(token).get(), req, &resp);
+  };
+  grpc::Status s = add(kManagerToken, "vandijk", pb::CHANNEL_EMAIL, "0612345678");
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("value:"));
+  s = add(kManagerToken, "vandijk", pb::CHANNEL_UNSPECIFIED, "12");
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("NL"));
+  s = add(kManagerToken, "vandijk", pb::CHANNEL_UNSPECIFIED, "");
+  EXPECT_THAT(s.error_message(), HasSubstr("value: is required"));
+  // A dealer's CRM may only record objections for its own dealer.
+  EXPECT_EQ(add(kCrmToken, "jansen", pb::CHANNEL_EMAIL, "a@b.nl").error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(add(kCrmToken, "vandijk", pb::CHANNEL_EMAIL, " A@B.nl "), IsOk());
 }
 
 TEST_F(IntakeTest, BadHeaderOrCampaignFailsTheWholeImport) {

@@ -1,5 +1,5 @@
-// GoogleTest matchers for absl::Status / absl::StatusOr: IsOk() and StatusIs(code[, message]).
-// Abseil 20220623 (Debian 12) ships none.
+// GoogleTest matchers for absl::Status / absl::StatusOr / grpc::Status: IsOk() and StatusIs(code[,
+// message]). Abseil 20220623 (Debian 12) ships none.
 #ifndef SECONDVOICE_TESTS_TESTING_STATUS_MATCHERS_H_
 #define SECONDVOICE_TESTS_TESTING_STATUS_MATCHERS_H_
 
@@ -9,23 +9,28 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "gmock/gmock.h"
+#include "grpcpp/support/status.h"
 
 namespace secondvoice::testing {
 
 inline const absl::Status& GetStatus(const absl::Status& s) { return s; }
+// A gRPC status as the absl one with the same code and message.
+inline absl::Status GetStatus(const grpc::Status& s) {
+  return absl::Status(static_cast<absl::StatusCode>(s.error_code()), s.error_message());
+}
 template <typename T>
 const absl::Status& GetStatus(const absl::StatusOr<T>& s) {
   return s.status();
 }
 
 MATCHER(IsOk, "is OK") {
-  const absl::Status& s = GetStatus(arg);
+  const absl::Status s = GetStatus(arg);
   if (!s.ok()) *result_listener << "status is " << s;
   return s.ok();
 }
 
 MATCHER_P(StatusIs, code, "has status code " + ::testing::PrintToString(code)) {
-  const absl::Status& s = GetStatus(arg);
+  const absl::Status s = GetStatus(arg);
   *result_listener << "status is " << s;
   return s.code() == code;
 }
@@ -33,7 +38,7 @@ MATCHER_P(StatusIs, code, "has status code " + ::testing::PrintToString(code)) {
 MATCHER_P2(StatusIs, code, message_matcher,
            "has status code " + ::testing::PrintToString(code) + " and a message that " +
                ::testing::DescribeMatcher<std::string>(message_matcher)) {
-  const absl::Status& s = GetStatus(arg);
+  const absl::Status s = GetStatus(arg);
   *result_listener << "status is " << s;
   return s.code() == code && ::testing::Matches(message_matcher)(std::string(s.message()));
 }
