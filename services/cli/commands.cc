@@ -4,6 +4,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -180,20 +181,26 @@ void PrintJson(const google::protobuf::Message& m) {
   std::cout << out;
 }
 
+// Characters on a terminal of UTF-8 text (names like "José Müller"): bytes that do not
+// continue a character.
+size_t DisplayWidth(absl::string_view text) {
+  return std::count_if(text.begin(), text.end(), [](char c) { return (c & 0xC0) != 0x80; });
+}
+
 // Prints rows as aligned columns under a header.
 void PrintTable(const std::vector<std::string>& header,
                 const std::vector<std::vector<std::string>>& rows) {
   std::vector<size_t> width(header.size());
-  for (size_t c = 0; c < header.size(); ++c) width[c] = header[c].size();
+  for (size_t c = 0; c < header.size(); ++c) width[c] = DisplayWidth(header[c]);
   for (const auto& row : rows) {
     for (size_t c = 0; c < row.size() && c < width.size(); ++c)
-      width[c] = std::max(width[c], row[c].size());
+      width[c] = std::max(width[c], DisplayWidth(row[c]));
   }
   auto line = [&](const std::vector<std::string>& cells) {
     std::string out;
     for (size_t c = 0; c < cells.size(); ++c) {
       absl::StrAppend(&out, cells[c]);
-      if (c + 1 < cells.size()) out.append(width[c] - cells[c].size() + 2, ' ');
+      if (c + 1 < cells.size()) out.append(width[c] - DisplayWidth(cells[c]) + 2, ' ');
     }
     std::cout << out << "\n";
   };
