@@ -93,22 +93,33 @@ std::optional<absl::Time> ParseDate(absl::string_view text, absl::TimeZone tz, b
   if (serial) {
     double days = 0;
     if (absl::SimpleAtod(text, &days) && days >= 1 && days < 200000) {
-      // Excel counts days from 1899-12-30 (its 1900 leap-year bug folded in), in local time.
-      const absl::CivilSecond epoch(1899, 12, 30, 0, 0, 0);
+      // Excel's day 1 is 1900-01-01 and it counts a 29 February 1900 that never was (day 60,
+      // read here as the 28th): from day 61 on, days count from 1899-12-30. In local time.
+      const absl::CivilSecond epoch(1899, 12, days < 60 ? 31 : 30, 0, 0, 0);
       return absl::FromCivil(epoch + static_cast<int64_t>(days * 86400 + 0.5), tz);
     }
   }
   // Split "date[ time]"; the date may use - / or . between its parts.
   std::vector<absl::string_view> parts =
       absl::StrSplit(text, absl::ByAnyChar(" T"), absl::SkipEmpty());
+  if (parts.empty() || parts.size() > 2) return std::nullopt;
   std::vector<absl::string_view> d = absl::StrSplit(parts[0], absl::ByAnyChar("-/."));
   if (d.size() != 3) return std::nullopt;
+  // A four-digit year first (ISO) or last (day-month-year, or a two-digit year); day and
+  // month of one or two digits. "1.2.3" is not a date.
+  const bool iso = d[0].size() == 4;
+  const absl::string_view year_text = iso ? d[0] : d[2];
+  const absl::string_view day_text = iso ? d[2] : d[0];
+  if ((year_text.size() != 4 && (iso || year_text.size() != 2)) || d[1].empty() ||
+      d[1].size() > 2 || day_text.empty() || day_text.size() > 2) {
+    return std::nullopt;
+  }
   int a = 0, b = 0, c = 0;
   if (!absl::SimpleAtoi(d[0], &a) || !absl::SimpleAtoi(d[1], &b) || !absl::SimpleAtoi(d[2], &c)) {
     return std::nullopt;
   }
   // ISO year first, else the Dutch day-month-year order.
-  int year = d[0].size() == 4 ? a : c, month = b, day = d[0].size() == 4 ? c : a;
+  int year = iso ? a : c, month = b, day = iso ? c : a;
   if (year < 100) year += year < 70 ? 2000 : 1900;
   int hour = 0, minute = 0, second = 0;
   if (parts.size() > 1) {
@@ -128,7 +139,7 @@ std::optional<absl::Time> ParseDate(absl::string_view text, absl::TimeZone tz, b
 }
 
 bool MarketingAllowed(const domain::Consent& consent, domain::MarketingPolicy policy,
-                      int existing_customer_months, absl::Time now) {
+                      int existing_customer_months, absl::Time now, absl::TimeZone tz) {
   switch (consent.basis) {
     case domain::ConsentBasis::kOptIn:
       // Consent must be provable per person: source and time.
@@ -140,10 +151,13 @@ bool MarketingAllowed(const domain::Consent& consent, domain::MarketingPolicy po
           !consent.relationship_last_at) {
         return false;
       }
-      const absl::CivilDay today = absl::ToCivilDay(now, absl::UTCTimeZone());
+      // The same day `existing_customer_months` back, or that month's last day (31 March
+      // minus one month is 28 or 29 February).
+      const absl::CivilDay today = absl::ToCivilDay(now, tz);
       const absl::CivilMonth limit = absl::CivilMonth(today) - existing_customer_months;
-      return absl::ToCivilDay(*consent.relationship_last_at, absl::UTCTimeZone()) >=
-             absl::CivilDay(limit.year(), limit.month(), std::min<int>(today.day(), 28));
+      const int last_day = (absl::CivilDay(limit + 1) - 1).day();
+      return absl::ToCivilDay(*consent.relationship_last_at, tz) >=
+             absl::CivilDay(limit.year(), limit.month(), std::min(today.day(), last_day));
     }
     case domain::ConsentBasis::kNone:
       break;
@@ -342,8 +356,8 @@ absl::StatusOr<Row> NormalizeRow(int64_t line, const std::vector<std::string>& f
   } else {
     lead.consent.basis = *basis;
   }
-  row.lawful_basis =
-      MarketingAllowed(lead.consent, ctx.policy, ctx.existing_customer_months, ctx.now);
+  row.lawful_basis = MarketingAllowed(lead.consent, ctx.policy, ctx.existing_customer_months,
+                                      ctx.now, ctx.time_zone);
   lead.notes = absl::StrJoin(notes, "; ");
   return row;
 }

@@ -50,9 +50,10 @@ struct Row {
 absl::StatusOr<Row> NormalizeRow(int64_t line, const std::vector<std::string>& fields,
                                  const ColumnMap& columns, const RowContext& context);
 
-// Whether `consent` allows a marketing call under `policy` at `now`.
+// Whether `consent` allows a marketing call under `policy` at `now`. An existing customer's
+// window counts calendar months in `tz` (the dealer's), where list dates are read.
 bool MarketingAllowed(const domain::Consent& consent, domain::MarketingPolicy policy,
-                      int existing_customer_months, absl::Time now);
+                      int existing_customer_months, absl::Time now, absl::TimeZone tz);
 
 // An e-mail address trimmed and lower-cased, or "" when it does not look like one mail can be
 // sent to as it stands (one '@', a local part, a dotted domain, no spaces).
