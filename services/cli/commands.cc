@@ -754,6 +754,7 @@ std::optional<Failure> Import(const Client& client, const Args& args) {
   if (!campaign.ok()) return Usage(campaign.status().message());
   if (*campaign <= 0) return Usage("--campaign is required");
   h->set_campaign_id(*campaign);
+  h->set_size_bytes(total);
   const size_t slash = first.rfind('/');
   h->set_file_name(slash == std::string::npos ? first : first.substr(slash + 1));
   h->set_dealer_id(args.GetOr("dealer", ""));

@@ -265,6 +265,11 @@ void ImportJob::Cancel(absl::Status why) {
   if (cancelled_.ok()) cancelled_ = std::move(why);
 }
 
+absl::Status ImportJob::Cancelled() {
+  absl::MutexLock lock(&mu_);
+  return cancelled_;
+}
+
 absl::StatusOr<bool> ImportJob::NextChunk(std::string& out) {
   Chunk chunk;
   {
@@ -286,6 +291,10 @@ absl::StatusOr<bool> ImportJob::NextChunk(std::string& out) {
 
 void ImportJob::Run() {
   absl::StatusOr<v1::ImportListResponse> result = Import();
+  if (!result.ok()) {
+    SV_LOG(Warning) << "import of " << header_.file_name() << " into campaign "
+                    << header_.campaign_id() << " failed, nothing kept: " << result.status();
+  }
   if (!result.ok() && header_.campaign_id() > 0) {
     // The import's own rows were rolled back with it; keep a record that it failed, and why.
     (void)store::InTransaction(pool_, [&](store::PgConn& conn) -> absl::Status {
@@ -387,6 +396,7 @@ absl::StatusOr<v1::ImportListResponse> ImportJob::Import() {
 
   absl::Status status;
   std::string chunk;
+  int64_t received = 0;
   while (status.ok() && !input_done) {
     absl::StatusOr<bool> more = NextChunk(chunk);
     if (!more.ok()) {
@@ -399,10 +409,17 @@ absl::StatusOr<v1::ImportListResponse> ImportJob::Import() {
       ctx.serial_dates = records->xlsx();
     }
     if (*more) {
+      received += static_cast<int64_t>(chunk.size());
       records->Feed(chunk);
     } else {
       input_done = true;
-      if (records) status = records->Finish();
+      if (header_.size_bytes() > 0 && received != header_.size_bytes()) {
+        status = absl::InvalidArgumentError(
+            absl::StrCat("chunk: ", received, " bytes arrived of the ", header_.size_bytes(),
+                         " the header announced (header.size_bytes); nothing was imported"));
+        break;
+      }
+      status = records->Finish();
     }
     while (status.ok()) {
       std::optional<table::Record> record = records->Next();
@@ -433,6 +450,9 @@ absl::StatusOr<v1::ImportListResponse> ImportJob::Import() {
 
   auto summary = loader.Finish();
   if (!summary.ok()) return rollback(summary.status());
+  // A client that went away may look like one that finished sending: its cancellation can
+  // arrive after the end of its stream. Nothing is committed for a cancelled call.
+  if (absl::Status cancelled = Cancelled(); !cancelled.ok()) return rollback(cancelled);
   if (absl::Status s = conn.ExecScript("COMMIT"); !s.ok()) return rollback(s);
   summary->campaign_id = campaign->id;
   summary->file_name = ctx.source;

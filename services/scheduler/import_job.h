@@ -50,6 +50,8 @@ class ImportJob {
   absl::StatusOr<v1::ImportListResponse> Import();
   // The next chunk; false at the end of input. CANCELLED when the client went away.
   absl::StatusOr<bool> NextChunk(std::string& out);
+  // Why the import was cancelled; OK while it was not.
+  absl::Status Cancelled();
 
   store::Pool& pool_;
   const v1::ImportHeader header_;

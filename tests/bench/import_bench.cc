@@ -9,6 +9,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <string>
@@ -182,6 +183,7 @@ int main(int argc, char** argv) {
   pb::ImportListRequest header;
   header.mutable_header()->set_campaign_id(c.id());
   header.mutable_header()->set_file_name("bench.csv");
+  header.mutable_header()->set_size_bytes(std::filesystem::file_size(csv_path));
   writer->Write(header);
   std::string buf(1 << 20, '\0');
   while (file) {

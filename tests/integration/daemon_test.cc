@@ -205,6 +205,7 @@ TEST(Daemon, AnImportKilledWithTheDaemonLeavesNothingBehind) {
     v1::ImportListRequest header;
     header.mutable_header()->set_campaign_id(1);
     header.mutable_header()->set_file_name("list.csv");
+    header.mutable_header()->set_size_bytes(list.size());
     writer->Write(header);
     for (size_t at = 0; at < list.size(); at += 4096) {
       v1::ImportListRequest chunk;

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "libs/common/status_macros.h"
 #include "libs/store/imports.h"
 #include "libs/store/pool.h"
 #include "secondvoice/v1/campaign_service.grpc.pb.h"
@@ -351,43 +352,71 @@ TEST_F(IntakeTest, BadHeaderOrCampaignFailsTheWholeImport) {
 
 TEST_F(IntakeTest, AnImportCutOffMidwayLeavesNothingBehind) {
   std::string file = "voornaam;telefoon\n";
-  for (int i = 0; i < 20000; ++i) absl::StrAppend(&file, "Naam", i, ";06", 10000000 + i, "\n");
+  for (int i = 0; i < 60000; ++i) absl::StrAppend(&file, "Naam", i, ";06", 10000000 + i, "\n");
   auto ctx = SchedulerHarness::Context(kManagerToken);
   pb::ImportListResponse r;
   auto writer = intake_->ImportList(ctx.get(), &r);
   pb::ImportListRequest header;
   header.mutable_header()->set_campaign_id(campaign_);
+  header.mutable_header()->set_size_bytes(file.size());
   ASSERT_TRUE(writer->Write(header));
-  // Most of the file, then the connection is gone.
+  // Most of the file; once the daemon is writing the import, the client is gone.
   for (size_t at = 0; at < file.size() * 3 / 4; at += 4096) {
     pb::ImportListRequest req;
     req.set_chunk(file.substr(at, 4096));
     ASSERT_TRUE(writer->Write(req));
   }
-  ctx->TryCancel();
-  EXPECT_FALSE(writer->Finish().ok());
-  // The rollback runs on the daemon's side: wait for its record of the failure.
   store::Pool pool({.url = url_, .size = 1});
-  constexpr store::Query kFailed = {"t_failed",
-                                    "SELECT count(*) FROM imports WHERE status = 'failed'"};
-  constexpr store::Query kLeads = {"t_leads", "SELECT count(*) FROM leads"};
-  int64_t failed = 0, leads = -1;
-  for (int i = 0; i < 100 && failed == 0; ++i) {
-    ASSERT_THAT(store::InTransaction(pool,
+  auto count = [&](const store::Query& q) {
+    int64_t n = -1;
+    EXPECT_THAT(store::InTransaction(pool,
                                      [&](store::PgConn& c) -> absl::Status {
-                                       auto f = c.Exec(kFailed);
-                                       auto l = c.Exec(kLeads);
-                                       if (!f.ok() || !l.ok())
-                                         return f.ok() ? l.status() : f.status();
-                                       failed = f->GetInt64(0, 0);
-                                       leads = l->GetInt64(0, 0);
+                                       ASSIGN_OR_RETURN(store::PgResult r, c.Exec(q));
+                                       n = r.GetInt64(0, 0);
                                        return absl::OkStatus();
                                      }),
                 IsOk());
-    if (failed == 0) absl::SleepFor(absl::Milliseconds(50));
+    return n;
+  };
+  // The import's transaction has written (its import record, perhaps rows): a write xid.
+  constexpr store::Query kWriting = {
+      "t_writing",
+      "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+      " AND pid <> pg_backend_pid() AND backend_xid IS NOT NULL"};
+  for (int i = 0; i < 1000 && count(kWriting) == 0; ++i) absl::SleepFor(absl::Milliseconds(10));
+  ASSERT_GT(count(kWriting), 0) << "the daemon never started the import";
+  ctx->TryCancel();
+  EXPECT_FALSE(writer->Finish().ok());
+  // The rollback runs on the daemon's side: wait for its record of the failure.
+  constexpr store::Query kFailed = {"t_failed",
+                                    "SELECT count(*) FROM imports WHERE status = 'failed'"};
+  constexpr store::Query kLeads = {"t_leads", "SELECT count(*) FROM leads"};
+  int64_t failed = 0;
+  for (int i = 0; i < 200 && (failed = count(kFailed)) == 0; ++i) {
+    absl::SleepFor(absl::Milliseconds(50));
   }
+  const int64_t leads = count(kLeads);
   EXPECT_EQ(failed, 1);
   EXPECT_EQ(leads, 0);
+}
+
+TEST_F(IntakeTest, AStreamShorterThanAnnouncedIsNotCommitted) {
+  const std::string file = "voornaam;telefoon\nAnna;0611111111\nBram;0622222222\n";
+  auto ctx = SchedulerHarness::Context(kManagerToken);
+  pb::ImportListResponse r;
+  auto writer = intake_->ImportList(ctx.get(), &r);
+  pb::ImportListRequest header;
+  header.mutable_header()->set_campaign_id(campaign_);
+  header.mutable_header()->set_size_bytes(file.size());
+  ASSERT_TRUE(writer->Write(header));
+  pb::ImportListRequest half;
+  half.set_chunk(file.substr(0, 34));  // ends after Anna's row: complete-looking CSV
+  ASSERT_TRUE(writer->Write(half));
+  writer->WritesDone();
+  const grpc::Status s = writer->Finish();
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("header.size_bytes"));
+  EXPECT_THAT(Search(), SizeIs(0));
 }
 
 TEST_F(IntakeTest, XlsxWorkbook) {
