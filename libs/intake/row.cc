@@ -87,11 +87,16 @@ domain::PhoneType TypeOf(phone::NumberType t) {
 
 }  // namespace
 
-std::optional<absl::Time> ParseDate(absl::string_view text, absl::TimeZone tz, bool serial) {
+std::optional<absl::Time> ParseDate(absl::string_view text, absl::TimeZone tz, bool serial,
+                                    bool from_1904) {
   text = absl::StripAsciiWhitespace(text);
   if (text.empty()) return std::nullopt;
+  double days = 0;
+  if (serial && from_1904 && absl::SimpleAtod(text, &days) && days >= 0 && days < 200000) {
+    const absl::CivilSecond epoch(1904, 1, 1, 0, 0, 0);
+    return absl::FromCivil(epoch + static_cast<int64_t>(days * 86400 + 0.5), tz);
+  }
   if (serial) {
-    double days = 0;
     if (absl::SimpleAtod(text, &days) && days >= 1 && days < 200000) {
       // Excel's day 1 is 1900-01-01 and it counts a 29 February 1900 that never was (day 60,
       // read here as the 28th): from day 61 on, days count from 1899-12-30. In local time.
@@ -202,7 +207,7 @@ absl::StatusOr<Row> NormalizeRow(int64_t line, const std::vector<std::string>& f
       continue;
     }
     auto date_or_note = [&](std::optional<absl::Time>& out) {
-      out = ParseDate(value, ctx.time_zone, ctx.serial_dates);
+      out = ParseDate(value, ctx.time_zone, ctx.serial_dates, ctx.dates_from_1904);
       // An unreadable date is kept as text rather than dropped.
       if (!out) notes.push_back(absl::StrCat(columns.headers[i], ": ", value, " (not a date)"));
     };

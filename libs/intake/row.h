@@ -31,8 +31,10 @@ struct RowContext {
   int existing_customer_months = 36;
   // The list's name, kept on every lead as its source.
   std::string source;
-  // Excel serial numbers are dates in date columns (xlsx input).
+  // Excel serial numbers are dates in date columns (xlsx input), counted from 1904 in
+  // workbooks that say so (old Mac Excel).
   bool serial_dates = false;
+  bool dates_from_1904 = false;
 };
 
 struct Row {
@@ -60,8 +62,10 @@ bool MarketingAllowed(const domain::Consent& consent, domain::MarketingPolicy po
 std::string NormalizeEmail(absl::string_view raw);
 
 // Dates as lists write them: 2023-03-15, 15-03-2023, 15/3/2023, 15.03.2023, optionally with a
-// time ("15-03-2023 14:30"), and Excel serial numbers when `serial` is set. Local to `tz`.
-std::optional<absl::Time> ParseDate(absl::string_view text, absl::TimeZone tz, bool serial);
+// time ("15-03-2023 14:30"), and Excel serial numbers when `serial` is set (day 0 is
+// 1904-01-01 with `from_1904`). Local to `tz`.
+std::optional<absl::Time> ParseDate(absl::string_view text, absl::TimeZone tz, bool serial,
+                                    bool from_1904 = false);
 
 }  // namespace secondvoice::intake
 

@@ -63,6 +63,8 @@ class Records {
     return absl::OkStatus();
   }
 
+  bool uses_1904_dates() const { return xlsx_reader_ && xlsx_reader_->uses_1904_dates(); }
+
   std::optional<table::Record> Next() {
     if (!xlsx_) return csv_.Next();
     return xlsx_reader_ ? xlsx_reader_->Next() : std::nullopt;
@@ -420,6 +422,8 @@ absl::StatusOr<v1::ImportListResponse> ImportJob::Import() {
         break;
       }
       status = records->Finish();
+      // Workbook rows are only read from here on: no normaliser has seen ctx yet.
+      ctx.dates_from_1904 = records->uses_1904_dates();
     }
     while (status.ok()) {
       std::optional<table::Record> record = records->Next();

@@ -773,6 +773,16 @@ TEST(ParseDate, OnlySeparators) {
   EXPECT_EQ(ParseDate(" T ", ams, false), std::nullopt);
 }
 
+TEST(ParseDate, SerialsOfA1904Workbook) {
+  const absl::TimeZone ams = Amsterdam();
+  EXPECT_THAT(ParseDate("0", ams, true, true), Optional(Local(1904, 1, 1)));
+  // The same date is 1462 days lower in a 1904 workbook than in a 1900 one.
+  EXPECT_EQ(ParseDate("43538", ams, true, true), ParseDate("45000", ams, true));
+  EXPECT_THAT(ParseDate("43538", ams, true, true), Optional(Local(2023, 3, 15)));
+  // Only serial columns count from 1904; written dates are dates.
+  EXPECT_THAT(ParseDate("15-03-2023", ams, false, true), Optional(Local(2023, 3, 15)));
+}
+
 TEST(ParseDate, LooseNumbersAreNotDates) {
   const absl::TimeZone ams = Amsterdam();
   for (const char* text :
