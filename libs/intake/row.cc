@@ -69,7 +69,9 @@ bool UsableEmail(absl::string_view email) {
          email.find_first_of(" \t,;") == absl::string_view::npos;
 }
 
-domain::PhoneType TypeOf(phone::NumberType t) {
+}  // namespace
+
+domain::PhoneType PhoneTypeOf(phone::NumberType t) {
   switch (t) {
     case phone::NumberType::kMobile:
       return domain::PhoneType::kMobile;
@@ -84,8 +86,6 @@ domain::PhoneType TypeOf(phone::NumberType t) {
   }
   return domain::PhoneType::kUnknown;
 }
-
-}  // namespace
 
 std::optional<absl::Time> ParseDate(absl::string_view text, absl::TimeZone tz, bool serial,
                                     bool from_1904) {
@@ -304,7 +304,7 @@ absl::StatusOr<Row> NormalizeRow(int64_t line, const std::vector<std::string>& f
     domain::ContactRoute route{.channel = domain::Channel::kPhone,
                                .raw_value = raw,
                                .normalized_value = n.e164,
-                               .phone_type = TypeOf(n.type),
+                               .phone_type = PhoneTypeOf(n.type),
                                .usable = n.valid()};
     if (n.valid()) {
       // Two rows with "0000000000" are not the same person: only real numbers identify.

@@ -14,6 +14,7 @@
 #include "absl/time/time.h"
 #include "libs/domain/types.h"
 #include "libs/intake/columns.h"
+#include "libs/phone/phone.h"
 
 namespace secondvoice::intake {
 
@@ -60,6 +61,9 @@ bool MarketingAllowed(const domain::Consent& consent, domain::MarketingPolicy po
 // An e-mail address trimmed and lower-cased, or "" when it does not look like one mail can be
 // sent to as it stands (one '@', a local part, a dotted domain, no spaces).
 std::string NormalizeEmail(absl::string_view raw);
+
+// The lead's phone type for libphonenumber's.
+domain::PhoneType PhoneTypeOf(phone::NumberType type);
 
 // Dates as lists write them: 2023-03-15, 15-03-2023, 15/3/2023, 15.03.2023, optionally with a
 // time ("15-03-2023 14:30"), and Excel serial numbers when `serial` is set (day 0 is

@@ -196,12 +196,14 @@ domain::Lead LeadFromFollowUp(const v1::FollowUp& f, const std::string& dealer_i
       const phone::Normalized n = phone::Normalize(r.raw_value(), country);
       route.normalized_value = n.e164;
       route.usable = n.valid();
-      route.phone_type = n.type == phone::NumberType::kMobile      ? domain::PhoneType::kMobile
-                         : n.type == phone::NumberType::kFixedLine ? domain::PhoneType::kFixedLine
-                                                                   : domain::PhoneType::kUnknown;
+      route.phone_type = intake::PhoneTypeOf(n.type);
+    } else if (route.channel == domain::Channel::kEmail) {
+      // The same reading as list imports, so the same address finds the same person.
+      route.normalized_value = intake::NormalizeEmail(r.raw_value());
+      route.usable = !route.normalized_value.empty();
     } else {
       route.normalized_value = absl::AsciiStrToLower(absl::StripAsciiWhitespace(r.raw_value()));
-      route.usable = route.normalized_value.find('@') != std::string::npos;
+      route.usable = !route.normalized_value.empty();
     }
     lead.contact_routes.push_back(std::move(route));
   }
