@@ -22,6 +22,8 @@ struct Dealer {
   std::string crm_endpoint;
   absl::Time created_at;
   absl::Time updated_at;
+  // calendar::HolidayCalendar text: "NL", "NL; 2026-12-24", "none".
+  std::string holidays = "NL";
 };
 
 enum class DialingMode { kPreview, kProgressive, kPredictive };

@@ -7,6 +7,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "libs/calendar/calling_window.h"
 #include "libs/calendar/weekly_hours.h"
 #include "libs/common/status_macros.h"
 #include "libs/phone/phone.h"
@@ -91,6 +92,11 @@ absl::Status NormalizeDealer(Dealer& dealer) {
   }
   RETURN_IF_ERROR(NormalizeHours("dealer.opening_hours", dealer.opening_hours,
                                  calendar::FormatWeeklyHours(calendar::DefaultCallingWindow())));
+  if (dealer.holidays.empty()) dealer.holidays = "NL";
+  absl::StatusOr<calendar::HolidayCalendar> holidays =
+      calendar::HolidayCalendar::Parse(dealer.holidays);
+  if (!holidays.ok()) return Invalid("dealer.holidays", holidays.status().message());
+  dealer.holidays = holidays->ToString();
   if (!dealer.crm_endpoint.empty()) {
     RETURN_IF_ERROR(ValidateEndpoint("dealer.crm_endpoint", dealer.crm_endpoint));
   }

@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "libs/common/status_macros.h"
 #include "libs/store/dealers.h"
+#include "libs/store/schedule.h"
 
 namespace secondvoice::store {
 namespace {
@@ -46,6 +47,10 @@ constexpr Query kMissingDealers = {"campaign_missing_dealers",
 constexpr Query kQueueExists = {"campaign_queue_exists", "SELECT 1 FROM queues WHERE id = $1"};
 constexpr Query kGet = {"campaign_get",
                         "SELECT " SV_CAMPAIGN_COLUMNS " FROM campaigns c WHERE c.id = $1"};
+constexpr Query kActiveOfQueue = {"campaign_active_of_queue",
+                                  "SELECT " SV_CAMPAIGN_COLUMNS
+                                  " FROM campaigns c WHERE c.queue_id = $1 AND c.state = 'active'"
+                                  " ORDER BY c.id"};
 constexpr Query kList = {
     "campaign_list",
     "SELECT " SV_CAMPAIGN_COLUMNS
@@ -131,7 +136,8 @@ absl::Status InsertCampaign(PgConn& conn, domain::Campaign& c) {
   c.id = r.GetInt64(0, 0);
   c.created_at = r.GetTime(0, 1);
   c.updated_at = r.GetTime(0, 2);
-  return ReplaceDealers(conn, c);
+  RETURN_IF_ERROR(ReplaceDealers(conn, c));
+  return NotifySchedule(conn, "config");
 }
 
 absl::StatusOr<domain::Campaign> GetCampaign(PgConn& conn, int64_t id) {
@@ -163,14 +169,24 @@ absl::Status UpdateCampaign(PgConn& conn, domain::Campaign& c) {
   c.state = domain::ParseCampaignState(r.Get(0, 0)).value_or(domain::CampaignState::kDraft);
   c.created_at = r.GetTime(0, 1);
   c.updated_at = r.GetTime(0, 2);
-  return ReplaceDealers(conn, c);
+  RETURN_IF_ERROR(ReplaceDealers(conn, c));
+  return NotifySchedule(conn, "config");
 }
 
 absl::StatusOr<domain::Campaign> SetCampaignState(PgConn& conn, int64_t id,
                                                   domain::CampaignState state) {
   ASSIGN_OR_RETURN(PgResult r, conn.Exec(kSetState, {id, domain::Name(state)}));
   if (r.rows() == 0) return absl::NotFoundError(absl::StrCat("campaign ", id, " not found"));
+  RETURN_IF_ERROR(NotifySchedule(conn, "config"));
   return GetCampaign(conn, id);
+}
+
+absl::StatusOr<std::vector<domain::Campaign>> ListActiveCampaigns(PgConn& conn,
+                                                                  absl::string_view queue_id) {
+  ASSIGN_OR_RETURN(PgResult r, conn.Exec(kActiveOfQueue, {queue_id}));
+  std::vector<domain::Campaign> out;
+  for (int i = 0; i < r.rows(); ++i) out.push_back(CampaignFrom(r, i));
+  return out;
 }
 
 }  // namespace secondvoice::store

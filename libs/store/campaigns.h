@@ -23,6 +23,9 @@ absl::StatusOr<std::vector<domain::Campaign>> ListCampaigns(PgConn& conn,
 [[nodiscard]] absl::Status UpdateCampaign(PgConn& conn, domain::Campaign& campaign);
 absl::StatusOr<domain::Campaign> SetCampaignState(PgConn& conn, int64_t id,
                                                   domain::CampaignState state);
+// The active campaigns a queue works, in id order.
+absl::StatusOr<std::vector<domain::Campaign>> ListActiveCampaigns(PgConn& conn,
+                                                                  absl::string_view queue_id);
 
 }  // namespace secondvoice::store
 

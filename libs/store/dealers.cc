@@ -3,17 +3,18 @@
 
 #include "absl/strings/str_cat.h"
 #include "libs/common/status_macros.h"
+#include "libs/store/schedule.h"
 
 namespace secondvoice::store {
 namespace {
 
 #define SV_DEALER_COLUMNS \
-  "id, name, country, time_zone, opening_hours, crm_endpoint, created_at, updated_at"
+  "id, name, country, time_zone, opening_hours, crm_endpoint, created_at, updated_at, holidays"
 
 constexpr Query kInsertDealer = {
     "dealer_insert",
-    "INSERT INTO dealers (id, name, country, time_zone, opening_hours, crm_endpoint)"
-    " VALUES ($1, $2, $3, $4, $5, $6) RETURNING created_at, updated_at"};
+    "INSERT INTO dealers (id, name, country, time_zone, opening_hours, crm_endpoint, holidays)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING created_at, updated_at"};
 constexpr Query kGetDealer = {"dealer_get",
                               "SELECT " SV_DEALER_COLUMNS " FROM dealers WHERE id = $1"};
 constexpr Query kListDealers = {
@@ -23,7 +24,8 @@ constexpr Query kListDealers = {
 constexpr Query kUpdateDealer = {
     "dealer_update",
     "UPDATE dealers SET name = $2, country = $3, time_zone = $4, opening_hours = $5,"
-    " crm_endpoint = $6, updated_at = now() WHERE id = $1 RETURNING created_at, updated_at"};
+    " crm_endpoint = $6, holidays = $7, updated_at = now() WHERE id = $1 RETURNING created_at, "
+    "updated_at"};
 
 constexpr Query kInsertQueue = {
     "queue_insert",
@@ -42,7 +44,8 @@ domain::Dealer DealerFrom(const PgResult& r, int row) {
                         .opening_hours = r.GetString(row, 4),
                         .crm_endpoint = r.GetString(row, 5),
                         .created_at = r.GetTime(row, 6),
-                        .updated_at = r.GetTime(row, 7)};
+                        .updated_at = r.GetTime(row, 7),
+                        .holidays = r.GetString(row, 8)};
 }
 
 domain::Queue QueueFrom(const PgResult& r, int row) {
@@ -78,8 +81,8 @@ std::string ArrayLiteral(const std::vector<std::string>& values) {
 }
 
 absl::Status InsertDealer(PgConn& conn, domain::Dealer& d) {
-  auto r = conn.Exec(kInsertDealer,
-                     {d.id, d.name, d.country, d.time_zone, d.opening_hours, d.crm_endpoint});
+  auto r = conn.Exec(kInsertDealer, {d.id, d.name, d.country, d.time_zone, d.opening_hours,
+                                     d.crm_endpoint, d.holidays});
   if (!r.ok()) return Named(r.status(), "dealer", d.id);
   d.created_at = r->GetTime(0, 0);
   d.updated_at = r->GetTime(0, 1);
@@ -104,12 +107,13 @@ absl::StatusOr<std::vector<domain::Dealer>> ListDealers(
 }
 
 absl::Status UpdateDealer(PgConn& conn, domain::Dealer& d) {
-  ASSIGN_OR_RETURN(PgResult r, conn.Exec(kUpdateDealer, {d.id, d.name, d.country, d.time_zone,
-                                                         d.opening_hours, d.crm_endpoint}));
+  ASSIGN_OR_RETURN(PgResult r,
+                   conn.Exec(kUpdateDealer, {d.id, d.name, d.country, d.time_zone, d.opening_hours,
+                                             d.crm_endpoint, d.holidays}));
   if (r.rows() == 0) return absl::NotFoundError(absl::StrCat("dealer '", d.id, "' not found"));
   d.created_at = r.GetTime(0, 0);
   d.updated_at = r.GetTime(0, 1);
-  return absl::OkStatus();
+  return NotifySchedule(conn, "config");
 }
 
 absl::Status InsertQueue(PgConn& conn, domain::Queue& q) {

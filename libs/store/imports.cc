@@ -3,6 +3,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "libs/cadence/cadence.h"
 #include "libs/common/status_macros.h"
 #include "libs/store/dealers.h"
 
@@ -57,6 +58,8 @@ constexpr char kCopyRoutes[] =
 constexpr char kCopyVehicles[] =
     "COPY vehicles (lead_id, position, role, used, year, make, model, trim, vin, odometer_km,"
     " price_cents, comments) FROM STDIN";
+constexpr char kCopySchedule[] =
+    "COPY lead_schedule (lead_id, campaign_id, dealer_id, rank) FROM STDIN";
 constexpr char kCopyEvents[] =
     "COPY lead_events (lead_id, type, actor, summary, details) FROM STDIN";
 
@@ -231,6 +234,10 @@ void LeadCopy::AddLead(const domain::Lead& l, int64_t import_id, int64_t source_
   for (size_t i = 0; i < l.contact_routes.size(); ++i) {
     AddRoute(l.id, static_cast<int>(i), l.contact_routes[i]);
   }
+  if (l.campaign_id != 0) {
+    Line(schedule_, Int(l.id), Int(l.campaign_id), Text(l.dealer_id),
+         Int(static_cast<int64_t>(cadence::RankOf(l.origin, false, false))));
+  }
   for (size_t i = 0; i < l.vehicles.size(); ++i) {
     const domain::Vehicle& v = l.vehicles[i];
     Line(vehicles_, Int(l.id), Int(static_cast<int64_t>(i)), Text(domain::Name(v.role)),
@@ -256,7 +263,8 @@ absl::Status LeadCopy::Flush(PgConn& conn) {
   const std::pair<const char*, std::string*> tables[] = {{kCopyLeads, &leads_},
                                                          {kCopyRoutes, &routes_},
                                                          {kCopyVehicles, &vehicles_},
-                                                         {kCopyEvents, &events_}};
+                                                         {kCopyEvents, &events_},
+                                                         {kCopySchedule, &schedule_}};
   for (auto& [sql, data] : tables) {
     if (data->empty()) continue;
     RETURN_IF_ERROR(conn.CopyIn(sql, *data).status());

@@ -83,11 +83,11 @@ class LeadCopy {
                 absl::string_view summary, absl::string_view details_json);
   [[nodiscard]] absl::Status Flush(PgConn& conn);
   size_t bytes() const {
-    return leads_.size() + routes_.size() + vehicles_.size() + events_.size();
+    return leads_.size() + routes_.size() + vehicles_.size() + events_.size() + schedule_.size();
   }
 
  private:
-  std::string leads_, routes_, vehicles_, events_;
+  std::string leads_, routes_, vehicles_, events_, schedule_;
 };
 
 }  // namespace secondvoice::store

@@ -4,6 +4,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "libs/cadence/cadence.h"
 #include "libs/common/status_macros.h"
 
 namespace secondvoice::store {
@@ -31,6 +32,12 @@ constexpr Query kInsertVehicle = {
     "INSERT INTO vehicles (lead_id, position, role, used, year, make, model, trim, vin,"
     " odometer_km, price_cents, comments) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,"
     " $12)"};
+// A lead in a campaign that may still be contacted is due at once; claimers are woken.
+constexpr Query kSchedule = {
+    "lead_schedule_insert",
+    "WITH s AS (INSERT INTO lead_schedule (lead_id, campaign_id, dealer_id, rank)"
+    " VALUES ($1, $2, $3, $4) RETURNING campaign_id)"
+    " SELECT pg_notify('sv_schedule', campaign_id::text) FROM s"};
 constexpr Query kGetLead = {"lead_get", "SELECT " SV_LEAD_COLUMNS " FROM leads WHERE id = $1"};
 constexpr Query kSearch = {
     "lead_search",
@@ -182,7 +189,13 @@ absl::Status InsertLead(PgConn& conn, domain::Lead& l, absl::string_view actor) 
       .actor = std::string(actor),
       .summary = absl::StrCat(domain::Name(l.kind), " lead from ", domain::Name(l.origin)),
       .details_json = "{}"};
-  return AppendEvent(conn, created).status();
+  RETURN_IF_ERROR(AppendEvent(conn, created).status());
+  if (l.campaign_id == 0 ||
+      (l.status != domain::LeadStatus::kNew && l.status != domain::LeadStatus::kInProgress)) {
+    return absl::OkStatus();
+  }
+  const int rank = static_cast<int>(cadence::RankOf(l.origin, false, false));
+  return conn.Exec(kSchedule, {l.id, l.campaign_id, l.dealer_id, rank}).status();
 }
 
 absl::StatusOr<domain::Lead> GetLead(PgConn& conn, int64_t id) {

@@ -16,7 +16,10 @@ namespace secondvoice::store {
 Param::Param(int64_t v) : value_(absl::StrCat(v)) {}
 Param::Param(double v) : value_(absl::StrCat(v)) {}
 Param::Param(absl::Time v)
-    : value_(absl::FormatTime("%Y-%m-%d %H:%M:%E6S+00", v, absl::UTCTimeZone())) {}
+    : value_(v == absl::InfiniteFuture() ? "infinity"
+             : v == absl::InfinitePast()
+                 ? "-infinity"
+                 : absl::FormatTime("%Y-%m-%d %H:%M:%E6S+00", v, absl::UTCTimeZone())) {}
 
 absl::Status StatusFromSqlState(absl::string_view state, absl::string_view message) {
   auto status = [&](absl::StatusCode code) {
@@ -73,6 +76,8 @@ double PgResult::GetDouble(int row, int col) const {
 absl::Time PgResult::GetTime(int row, int col) const {
   // "2026-11-23 08:34:22.123456+00": the session time zone is UTC, so the offset is +00.
   absl::string_view text = Get(row, col);
+  if (text == "infinity") return absl::InfiniteFuture();
+  if (text == "-infinity") return absl::InfinitePast();
   absl::ConsumeSuffix(&text, "+00");
   absl::Time t;
   std::string err;

@@ -55,6 +55,7 @@ commands:
   migrate [--database-url=URL]       apply migrations (directly to URL, or through the daemon)
   dealer create --id=ID --name=NAME --country=NL --time-zone=Europe/Amsterdam
                 [--opening-hours="Mon-Fri 09:00-21:00; Sat 10:00-16:00"] [--crm-endpoint=HOST:PORT]
+                [--holidays="NL; 2026-12-24"]
   dealer update --id=ID [same flags: only those given change]
   dealer get ID | dealer list
   queue create --id=ID --name=NAME [--mode=preview|progressive|predictive]
@@ -380,6 +381,7 @@ std::optional<Failure> Dealer(const Client& client, const Args& args) {
     if (auto v = args.Get("time-zone")) dealer.set_time_zone(*v);
     if (auto v = args.Get("opening-hours")) dealer.set_opening_hours(*v);
     if (auto v = args.Get("crm-endpoint")) dealer.set_crm_endpoint(*v);
+    if (auto v = args.Get("holidays")) dealer.set_holidays(*v);
     pb::Dealer out;
     if (verb == "create") {
       pb::CreateDealerRequest req;
@@ -855,7 +857,7 @@ int Main(const std::vector<std::string>& argv) {
       {"health", {"wait"}},
       {"status", {}},
       {"migrate", {"database-url"}},
-      {"dealer", {"id", "name", "country", "time-zone", "opening-hours", "crm-endpoint"}},
+      {"dealer", {"id", "name", "country", "time-zone", "opening-hours", "crm-endpoint", "holidays"}},
       {"queue", {"id", "name", "mode"}},
       {"campaign",
        {"name", "dealer", "queue", "kind", "policy", "caller-id", "calling-hours", "abandon-cap",

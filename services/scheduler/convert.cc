@@ -58,7 +58,8 @@ domain::Dealer FromProto(const pb::Dealer& p) {
                         .opening_hours = p.opening_hours(),
                         .crm_endpoint = p.crm_endpoint(),
                         .created_at = {},
-                        .updated_at = {}};
+                        .updated_at = {},
+                        .holidays = p.holidays()};
 }
 
 void ToProto(const domain::Dealer& d, pb::Dealer* out) {
@@ -68,6 +69,7 @@ void ToProto(const domain::Dealer& d, pb::Dealer* out) {
   out->set_time_zone(d.time_zone);
   out->set_opening_hours(d.opening_hours);
   out->set_crm_endpoint(d.crm_endpoint);
+  out->set_holidays(d.holidays);
   ToProto(d.created_at, out->mutable_created_at());
   ToProto(d.updated_at, out->mutable_updated_at());
 }

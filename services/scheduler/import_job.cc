@@ -21,6 +21,7 @@
 #include "libs/store/campaigns.h"
 #include "libs/store/dealers.h"
 #include "libs/store/imports.h"
+#include "libs/store/schedule.h"
 #include "libs/xlsx/xlsx_reader.h"
 #include "services/scheduler/convert.h"
 
@@ -132,12 +133,14 @@ class Loader {
     return absl::OkStatus();
   }
 
-  absl::StatusOr<store::ImportSummary> Finish() {
+  absl::StatusOr<store::ImportSummary> Finish(int64_t campaign_id) {
     RETURN_IF_ERROR(copy_.Flush(conn_));
     RETURN_IF_ERROR(store::InsertRejects(conn_, import_id_, rejects_));
     summary_.id = import_id_;
     summary_.status = "completed";
     RETURN_IF_ERROR(store::FinishImport(conn_, summary_));
+    // Wakes claimers on every replica when the import commits.
+    RETURN_IF_ERROR(store::NotifySchedule(conn_, absl::StrCat(campaign_id)));
     return summary_;
   }
 
@@ -452,7 +455,7 @@ absl::StatusOr<v1::ImportListResponse> ImportJob::Import() {
   if (status.ok()) status = drain(0);
   if (!status.ok()) return rollback(status);
 
-  auto summary = loader.Finish();
+  auto summary = loader.Finish(campaign->id);
   if (!summary.ok()) return rollback(summary.status());
   // A client that went away may look like one that finished sending: its cancellation can
   // arrive after the end of its stream. Nothing is committed for a cancelled call.

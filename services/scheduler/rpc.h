@@ -16,6 +16,7 @@
 #include "grpcpp/support/server_callback.h"
 #include "libs/auth/auth.h"
 #include "libs/common/worker_pool.h"
+#include "libs/scheduling/scheduler.h"
 #include "secondvoice/v1/common.pb.h"
 #include "services/scheduler/convert.h"
 #include "services/scheduler/database.h"
@@ -27,6 +28,9 @@ struct Env {
   Database* db;
   WorkerPool* workers;
   const auth::TokenTable* tokens;
+  scheduling::Scheduler* scheduler = nullptr;
+  // For calls that may wait long (claims waiting for a lead), so they never hold up the rest.
+  WorkerPool* waiters = nullptr;
 };
 
 enum class Needs { kDatabase, kNothing };
@@ -40,21 +44,23 @@ absl::StatusOr<auth::Principal> Admit(const Env& env, grpc::CallbackServerContex
 // finishes the call with its status. UNAVAILABLE while the database is not ready.
 template <typename Work>
 grpc::ServerUnaryReactor* Serve(const Env& env, grpc::CallbackServerContext* ctx,
-                                absl::string_view method, Work work,
-                                Needs needs = Needs::kDatabase) {
+                                absl::string_view method, Work work, Needs needs = Needs::kDatabase,
+                                WorkerPool* pool = nullptr) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   absl::StatusOr<auth::Principal> principal = Admit(env, ctx, method);
   if (!principal.ok()) {
     reactor->Finish(ToGrpc(principal.status()));
     return reactor;
   }
-  const bool queued = env.workers->TrySubmit(
-      [reactor, db = env.db, needs, work = std::move(work), p = *std::move(principal)]() mutable {
-        absl::Status status = needs == Needs::kDatabase && !db->ready()
-                                  ? absl::UnavailableError("database not available, retry later")
-                                  : work(p);
-        reactor->Finish(ToGrpc(status));
-      });
+  const bool queued = (pool != nullptr ? pool : env.workers)
+                          ->TrySubmit([reactor, db = env.db, needs, work = std::move(work),
+                                       p = *std::move(principal)]() mutable {
+                            absl::Status status =
+                                needs == Needs::kDatabase && !db->ready()
+                                    ? absl::UnavailableError("database not available, retry later")
+                                    : work(p);
+                            reactor->Finish(ToGrpc(status));
+                          });
   if (!queued) reactor->Finish(grpc::Status(grpc::RESOURCE_EXHAUSTED, "server busy, retry later"));
   return reactor;
 }

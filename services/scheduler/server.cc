@@ -19,12 +19,20 @@ Server::Server(ServerOptions options)
                             .check_interval = options_.db_check_interval},
           [this](bool ready) { SetServing(ready); })),
       workers_(std::make_unique<WorkerPool>(options_.workers, options_.max_queued)),
-      env_{.db = db_.get(), .workers = workers_.get(), .tokens = &options_.tokens},
+      waiters_(std::make_unique<WorkerPool>(options_.waiting_claims,
+                                            static_cast<size_t>(options_.waiting_claims))),
+      scheduler_(std::make_unique<scheduling::Scheduler>(&db_->pool())),
+      env_{.db = db_.get(),
+           .workers = workers_.get(),
+           .tokens = &options_.tokens,
+           .scheduler = scheduler_.get(),
+           .waiters = waiters_.get()},
       admin_(env_),
       dealers_(env_),
       campaigns_(env_),
       leads_(env_),
-      intake_(env_) {}
+      intake_(env_),
+      scheduling_(env_) {}
 
 Server::~Server() { Shutdown(absl::ZeroDuration()); }
 
@@ -38,6 +46,7 @@ absl::Status Server::Start() {
   builder.RegisterService(&campaigns_);
   builder.RegisterService(&leads_);
   builder.RegisterService(&intake_);
+  builder.RegisterService(&scheduling_);
   // List imports stream files of many MB in chunks; a chunk may be up to 4 MiB.
   builder.SetMaxReceiveMessageSize(8 << 20);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
@@ -51,6 +60,9 @@ absl::Status Server::Start() {
   }
   SV_LOG(Info) << "listening on port " << port_;
   db_->Start();
+  listener_ = std::make_unique<store::Listener>(
+      options_.database_url, store::kScheduleChannel,
+      [this](absl::string_view payload) { scheduler_->OnNotify(payload); });
   return absl::OkStatus();
 }
 
@@ -71,6 +83,9 @@ void Server::Shutdown(absl::Duration grace) {
     server_->GetHealthCheckService()->Shutdown();
     server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
   }
+  listener_.reset();
+  scheduler_->Stop();  // waiting claims return now
+  waiters_.reset();
   workers_.reset();  // runs what is queued; every call has finished now
   db_.reset();
   SV_LOG(Info) << "shut down";

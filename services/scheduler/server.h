@@ -12,9 +12,12 @@
 #include "grpcpp/server.h"
 #include "libs/auth/auth.h"
 #include "libs/common/worker_pool.h"
+#include "libs/scheduling/scheduler.h"
+#include "libs/store/listener.h"
 #include "services/scheduler/database.h"
 #include "services/scheduler/lead_intake_service.h"
 #include "services/scheduler/rpc.h"
+#include "services/scheduler/scheduling_service.h"
 #include "services/scheduler/services.h"
 
 namespace secondvoice::scheduler {
@@ -26,6 +29,8 @@ struct ServerOptions {
   auth::TokenTable tokens;
   int workers = 8;
   size_t max_queued = 4096;
+  // Claims waiting for a lead at once at most (each holds a thread while it waits).
+  int waiting_claims = 32;
   int db_pool_size = 8;
   absl::Duration db_check_interval = absl::Seconds(1);
 };
@@ -51,12 +56,18 @@ class Server {
   ServerOptions options_;
   std::unique_ptr<Database> db_;
   std::unique_ptr<WorkerPool> workers_;
+  // Claims that wait for a lead to become due.
+  std::unique_ptr<WorkerPool> waiters_;
+  std::unique_ptr<scheduling::Scheduler> scheduler_;
+  // Wakes waiting claims and drops stale hints when any replica changes the schedule.
+  std::unique_ptr<store::Listener> listener_;
   Env env_;
   AdminServiceImpl admin_;
   DealerServiceImpl dealers_;
   CampaignServiceImpl campaigns_;
   LeadServiceImpl leads_;
   LeadIntakeServiceImpl intake_;
+  SchedulingServiceImpl scheduling_;
   absl::Mutex mu_;
   std::unique_ptr<grpc::Server> server_ ABSL_GUARDED_BY(mu_);
   bool shut_down_ ABSL_GUARDED_BY(mu_) = false;

@@ -19,11 +19,14 @@
 #include "gtest/gtest.h"
 #include "libs/store/pg.h"
 #include "secondvoice/v1/lead_intake.grpc.pb.h"
+#include "tests/testing/daemon_process.h"
 #include "tests/testing/test_postgres.h"
 
 namespace secondvoice {
 namespace {
 
+using ::secondvoice::testing::Daemon;
+using ::secondvoice::testing::TempDir;
 using ::testing::HasSubstr;
 
 struct Result {
@@ -41,77 +44,6 @@ Result RunCli(const std::string& addr, const std::string& token, const std::stri
   while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) output.append(buf.data(), n);
   const int status = pclose(pipe);
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
-}
-
-class Daemon {
- public:
-  Daemon(const std::string& database_url, const std::string& dir) : port_file_(dir + "/port") {
-    std::remove(port_file_.c_str());  // from an earlier daemon in the same directory
-    tokens_file_ = dir + "/tokens";
-    std::ofstream(tokens_file_)
-        << "# test tokens\ncli-admin-token admin\ncli-manager-token manager\n";
-    pid_ = fork();
-    if (pid_ == 0) {
-      const std::string binary = absl::StrCat(SV_BIN_DIR, "/secondvoice-scheduler");
-      const std::string db = "--database_url=" + database_url;
-      const std::string port = "--port_file=" + port_file_;
-      const std::string tokens = "--tokens_file=" + tokens_file_;
-      execl(binary.c_str(), binary.c_str(), "--listen=127.0.0.1:0", db.c_str(), port.c_str(),
-            tokens.c_str(), static_cast<char*>(nullptr));
-      _exit(127);
-    }
-  }
-
-  ~Daemon() {
-    if (pid_ > 0) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-  }
-
-  // The bound address once the port file appears, or "" after `timeout`.
-  std::string WaitForAddress(absl::Duration timeout) {
-    const absl::Time deadline = absl::Now() + timeout;
-    while (absl::Now() < deadline) {
-      std::ifstream in(port_file_);
-      int port = 0;
-      if (in >> port && port > 0) return absl::StrCat("127.0.0.1:", port);
-      absl::SleepFor(absl::Milliseconds(50));
-    }
-    return "";
-  }
-
-  // SIGKILL: no goodbye to gRPC clients or PostgreSQL.
-  void Kill() {
-    kill(pid_, SIGKILL);
-    waitpid(pid_, nullptr, 0);
-    pid_ = -1;
-  }
-
-  // Sends SIGTERM and returns the exit code, or -1 if it did not exit within `timeout`.
-  int Terminate(absl::Duration timeout) {
-    kill(pid_, SIGTERM);
-    const absl::Time deadline = absl::Now() + timeout;
-    while (absl::Now() < deadline) {
-      int status = 0;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-      }
-      absl::SleepFor(absl::Milliseconds(50));
-    }
-    return -1;
-  }
-
- private:
-  pid_t pid_ = -1;
-  std::string port_file_;
-  std::string tokens_file_;
-};
-
-std::string TempDir() {
-  char pattern[] = "/tmp/svdaemonXXXXXX";
-  return mkdtemp(pattern);
 }
 
 TEST(Daemon, ServesTheCliAndStopsGracefullyOnSigterm) {

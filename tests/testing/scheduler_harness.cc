@@ -45,7 +45,12 @@ std::unique_ptr<grpc::ClientContext> SchedulerHarness::Context(const std::string
 }
 
 bool SchedulerHarness::WaitForHealth(bool serving, absl::Duration timeout) const {
-  auto stub = grpc::health::v1::Health::NewStub(channel_);
+  return WaitForHealth(channel_, serving, timeout);
+}
+
+bool SchedulerHarness::WaitForHealth(const std::shared_ptr<grpc::Channel>& channel, bool serving,
+                                     absl::Duration timeout) {
+  auto stub = grpc::health::v1::Health::NewStub(channel);
   const absl::Time deadline = absl::Now() + timeout;
   const auto want = serving ? grpc::health::v1::HealthCheckResponse::SERVING
                             : grpc::health::v1::HealthCheckResponse::NOT_SERVING;

@@ -35,6 +35,9 @@ class SchedulerHarness {
 
   // Polls grpc.health.v1 until it reports `serving` or `timeout` passes.
   bool WaitForHealth(bool serving, absl::Duration timeout) const;
+  // The same for any server, e.g. a daemon process.
+  static bool WaitForHealth(const std::shared_ptr<grpc::Channel>& channel, bool serving,
+                            absl::Duration timeout);
 
  private:
   std::unique_ptr<scheduler::Server> server_;

@@ -1,0 +1,638 @@
+// The scheduling engine; see scheduler.h.
+#include "libs/scheduling/scheduler.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "libs/calendar/weekly_hours.h"
+#include "libs/common/status_macros.h"
+#include "libs/store/campaigns.h"
+#include "libs/store/dealers.h"
+#include "libs/store/imports.h"
+#include "libs/store/leads.h"
+
+namespace secondvoice::scheduling {
+namespace {
+
+using cadence::Action;
+
+// An empty probe whose bucket still has due rows (locked by another claimer, or at a dealer
+// whose window is closed) is looked at again after this long.
+constexpr absl::Duration kBusyRetry = absl::Milliseconds(200);
+// Ineligible leads one claim lets go of before it gives the probe up for now.
+constexpr int kMaxRejections = 32;
+
+absl::string_view ActionName(Action action) {
+  switch (action) {
+    case Action::kCall:
+      return "call";
+    case Action::kMessage:
+      return "message";
+    case Action::kNone:
+      break;
+  }
+  return "none";
+}
+
+absl::StatusOr<cadence::CampaignRules> BuildRules(const domain::Campaign& c,
+                                                  const domain::Dealer& d) {
+  cadence::CampaignRules rules;
+  rules.state = c.state;
+  rules.starts_at = c.starts_at;
+  rules.ends_at = c.ends_at;
+  rules.policy = c.marketing_policy;
+  rules.existing_customer_months = c.existing_customer_months;
+  rules.cadence = c.cadence;
+  const std::string& hours = c.calling_hours.empty() ? d.opening_hours : c.calling_hours;
+  ASSIGN_OR_RETURN(rules.window.hours, calendar::ParseWeeklyHours(hours));
+  ASSIGN_OR_RETURN(rules.window.holidays, calendar::HolidayCalendar::Parse(d.holidays));
+  if (!absl::LoadTimeZone(d.time_zone, &rules.window.tz)) {
+    return absl::InternalError(absl::StrCat("dealer ", d.id, ": unknown time zone ", d.time_zone));
+  }
+  return rules;
+}
+
+cadence::LeadState StateOf(const store::ScheduledLead& s, absl::Time now, bool with_lease) {
+  cadence::LeadState st;
+  st.status = s.status;
+  st.origin = s.origin;
+  st.consent = s.consent;
+  st.reach = store::ReachOf(s, &st.suppressed_routes, &st.has_usable_route);
+  st.progress = s.progress;
+  st.callback_at = s.callback_at;
+  if (with_lease && !s.lease_owner.empty() && s.lease_until && *s.lease_until > now) {
+    st.lease_until = s.lease_until;
+    st.lease_owner = s.lease_owner;
+  }
+  return st;
+}
+
+// The schedule row after a verdict that did not allow a contact now.
+void ApplyVerdict(const cadence::Verdict& v, absl::Time now, store::ScheduledLead& s) {
+  s.due_at = v.next_at > now ? v.next_at : now + absl::Minutes(1);
+  s.action = std::string(ActionName(v.action));
+  s.blocked = v.blocks.empty() ? "" : std::string(cadence::BlockName(v.blocks.front()));
+  s.reason = v.blocks.empty() ? v.reason : absl::StrJoin(v.explanations, "; ");
+}
+
+// The schedule row planned from the lead's progress (after an attempt or a callback).
+void ApplyPlan(const cadence::CampaignRules& rules, absl::Time now, store::ScheduledLead& s) {
+  const cadence::Reach reach = store::ReachOf(s);
+  const cadence::NextContact next =
+      cadence::PlanNext(s.progress, rules.cadence, reach, rules.window, s.callback_at, now);
+  const bool contacted = s.progress.calls.attempts + s.progress.messages.attempts > 0;
+  s.rank = static_cast<int>(cadence::RankOf(s.origin, s.callback_at.has_value(), contacted));
+  s.action = std::string(ActionName(next.action));
+  s.reason = next.reason;
+  s.blocked = next.action == Action::kNone ? "cadence_done" : "";
+  s.due_at = next.at;
+}
+
+domain::LeadEvent Event(int64_t lead_id, absl::Time at, absl::string_view type,
+                        absl::string_view actor, std::string summary) {
+  return domain::LeadEvent{.id = 0,
+                           .lead_id = lead_id,
+                           .at = at,
+                           .type = std::string(type),
+                           .actor = std::string(actor),
+                           .summary = std::move(summary),
+                           .details_json = "{}"};
+}
+
+std::string PageToken(const store::ScheduledLead& s) {
+  return absl::StrCat(s.dealer_id, "|", s.rank, "|", absl::ToUnixMicros(s.due_at), "|", s.lead_id);
+}
+
+}  // namespace
+
+std::string LocalText(absl::Time t, absl::TimeZone tz) {
+  return absl::FormatTime("%a %Y-%m-%d %H:%M %Z", t, tz);
+}
+
+Scheduler::Scheduler(store::Pool* pool, Options options)
+    : pool_(pool), options_(std::move(options)) {}
+
+void Scheduler::OnNotify(absl::string_view payload) {
+  absl::MutexLock lock(&mu_);
+  int64_t campaign = 0;
+  const bool one = absl::SimpleAtoi(payload, &campaign);
+  for (auto& [id, q] : queues_) {
+    if (!one) {
+      q->stale = true;
+      continue;
+    }
+    for (Bucket& b : q->buckets) {
+      if (b.campaign_id == campaign) b.hint.fill(absl::InfinitePast());
+    }
+    if (auto it = q->priority_hint.find(campaign); it != q->priority_hint.end()) {
+      it->second.fill(absl::InfinitePast());
+    }
+  }
+  ++generation_;
+  wake_.SignalAll();
+}
+
+void Scheduler::Stop() {
+  absl::MutexLock lock(&mu_);
+  stopped_ = true;
+  ++generation_;
+  wake_.SignalAll();
+}
+
+absl::StatusOr<cadence::CampaignRules> Scheduler::RulesFor(store::PgConn& conn, int64_t campaign_id,
+                                                           absl::string_view dealer_id) {
+  ASSIGN_OR_RETURN(domain::Campaign campaign, store::GetCampaign(conn, campaign_id));
+  ASSIGN_OR_RETURN(domain::Dealer dealer, store::GetDealer(conn, dealer_id));
+  return BuildRules(campaign, dealer);
+}
+
+absl::StatusOr<std::shared_ptr<Scheduler::QueueState>> Scheduler::LoadQueue(
+    absl::string_view queue_id, absl::Time now) {
+  ASSIGN_OR_RETURN(store::Pool::Lease conn, pool_->Acquire());
+  RETURN_IF_ERROR(store::GetQueue(*conn, queue_id).status());
+  ASSIGN_OR_RETURN(std::vector<domain::Campaign> campaigns,
+                   store::ListActiveCampaigns(*conn, queue_id));
+  std::vector<std::string> dealer_ids;
+  for (const domain::Campaign& c : campaigns) {
+    dealer_ids.insert(dealer_ids.end(), c.dealer_ids.begin(), c.dealer_ids.end());
+  }
+  std::sort(dealer_ids.begin(), dealer_ids.end());
+  dealer_ids.erase(std::unique(dealer_ids.begin(), dealer_ids.end()), dealer_ids.end());
+  absl::flat_hash_map<std::string, domain::Dealer> dealers;
+  std::string after;
+  for (;;) {
+    ASSIGN_OR_RETURN(std::vector<domain::Dealer> page,
+                     store::ListDealers(*conn, after, 1000, dealer_ids));
+    for (domain::Dealer& d : page) {
+      after = d.id;
+      dealers.emplace(d.id, std::move(d));
+    }
+    if (page.size() < 1000) break;
+  }
+  auto q = std::make_shared<QueueState>();
+  q->loaded_at = now;
+  for (const domain::Campaign& c : campaigns) {
+    q->campaigns.push_back(c.id);
+    std::array<absl::Time, 3> hints;
+    hints.fill(absl::InfinitePast());
+    q->priority_hint[c.id] = hints;
+    for (const std::string& dealer_id : c.dealer_ids) {
+      auto it = dealers.find(dealer_id);
+      if (it == dealers.end()) continue;
+      ASSIGN_OR_RETURN(cadence::CampaignRules rules, BuildRules(c, it->second));
+      Bucket b;
+      b.campaign_id = c.id;
+      b.dealer_id = dealer_id;
+      b.rules = std::move(rules);
+      b.hint.fill(absl::InfinitePast());
+      q->index[{c.id, dealer_id}] = q->buckets.size();
+      q->buckets.push_back(std::move(b));
+    }
+  }
+  absl::flat_hash_map<std::string, size_t> dealer_slot;
+  for (size_t i = 0; i < q->buckets.size(); ++i) {
+    auto [it, added] = dealer_slot.emplace(q->buckets[i].dealer_id, q->by_dealer.size());
+    if (added) q->by_dealer.emplace_back();
+    q->by_dealer[it->second].push_back(i);
+  }
+  return q;
+}
+
+absl::StatusOr<std::shared_ptr<Scheduler::QueueState>> Scheduler::Queue(absl::string_view queue_id,
+                                                                        absl::Time now) {
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = queues_.find(queue_id);
+    if (it != queues_.end() && !it->second->stale &&
+        now - it->second->loaded_at < options_.config_ttl) {
+      return it->second;
+    }
+  }
+  ASSIGN_OR_RETURN(std::shared_ptr<QueueState> q, LoadQueue(queue_id, now));
+  absl::MutexLock lock(&mu_);
+  queues_[std::string(queue_id)] = q;
+  return q;
+}
+
+bool Scheduler::OpenNow(Bucket& b, absl::Time now) {
+  if (now < b.closed_until) return false;
+  if (now < b.open_until) return true;
+  if (calendar::IsOpen(b.rules.window, now)) {
+    b.open_until = calendar::CloseAfter(b.rules.window, now);
+    return true;
+  }
+  b.closed_until = calendar::NextOpen(b.rules.window, now);
+  return false;
+}
+
+absl::StatusOr<Scheduler::Took> Scheduler::TakeOne(QueueState& q, const store::ClaimProbe& probe,
+                                                   std::vector<Claim>& out) {
+  ASSIGN_OR_RETURN(store::Pool::Lease conn, pool_->Acquire());
+  for (int rejected = 0; rejected < kMaxRejections; ++rejected) {
+    ASSIGN_OR_RETURN(std::optional<store::ScheduledLead> lead, store::ClaimOne(*conn, probe));
+    if (!lead) return Took::kEmpty;
+    auto it = q.index.find(std::make_pair(lead->campaign_id, lead->dealer_id));
+    store::ScheduledLead s = *lead;
+    if (it == q.index.end()) {
+      // The dealer left the campaign since this replica read it: look again later.
+      s.due_at = probe.now + cadence::kRecheck;
+      s.blocked = "campaign_inactive";
+      s.reason = "the dealer is not (or no longer) in the campaign";
+      (void)store::Reschedule(*conn, s, lead->lease_token);
+      continue;
+    }
+    cadence::CampaignRules rules = q.buckets[it->second].rules;
+    rules.state = lead->campaign_state;
+    const cadence::Verdict verdict =
+        cadence::Evaluate(StateOf(*lead, probe.now, false), rules, probe.now);
+    if (verdict.eligible) {
+      Claim claim;
+      claim.action = verdict.action;
+      claim.route = store::RouteFor(*lead, verdict.action);
+      claim.reason = verdict.reason;
+      claim.lease_token = lead->lease_token;
+      claim.lease_until = probe.lease_until;
+      claim.lead = std::move(*lead);
+      out.push_back(std::move(claim));
+      return Took::kClaimed;
+    }
+    ApplyVerdict(verdict, probe.now, s);
+    absl::Status status = store::Reschedule(*conn, s, lead->lease_token);
+    if (!status.ok() && !absl::IsFailedPrecondition(status)) return status;
+  }
+  return Took::kClaimed;  // not empty: more ineligible leads may follow; look again next time
+}
+
+absl::StatusOr<std::optional<absl::Time>> Scheduler::HintAfterEmpty(
+    const store::ClaimProbe& probe) {
+  ASSIGN_OR_RETURN(store::Pool::Lease conn, pool_->Acquire());
+  store::ClaimProbe all = probe;
+  all.dealers.clear();  // the earliest of every dealer: one may open before the hint
+  ASSIGN_OR_RETURN(std::optional<absl::Time> next, store::NextDue(*conn, all));
+  if (!next) return absl::InfiniteFuture();
+  return *next > probe.now ? *next : probe.now + kBusyRetry;
+}
+
+absl::StatusOr<std::vector<Claim>> Scheduler::ClaimLeads(absl::string_view queue_id, int max,
+                                                         absl::Duration lease, absl::Duration wait,
+                                                         absl::string_view owner) {
+  const absl::Time deadline = options_.now() + wait;
+  for (;;) {
+    uint64_t generation;
+    {
+      absl::MutexLock lock(&mu_);
+      generation = generation_;
+    }
+    const absl::Time now = options_.now();
+    ASSIGN_OR_RETURN(std::shared_ptr<QueueState> q, Queue(queue_id, now));
+    std::vector<Claim> out;
+    store::ClaimProbe probe;
+    probe.now = now;
+    probe.lease_until = now + lease;
+    probe.owner = std::string(owner);
+    const size_t want = static_cast<size_t>(std::max(max, 1));
+
+    // Callbacks and CRM follow-ups, across the campaign's dealers, by due time.
+    for (int64_t campaign : q->campaigns) {
+      for (int rank = 0; rank < 3 && out.size() < want; ++rank) {
+        while (out.size() < want) {
+          {
+            absl::MutexLock lock(&mu_);
+            if (q->priority_hint[campaign][rank] > now) break;
+            probe.dealers.clear();
+            if (rank > 0) {  // callbacks keep the customer's time; the rest keep the window
+              for (Bucket& b : q->buckets) {
+                if (b.campaign_id == campaign && OpenNow(b, now)) {
+                  probe.dealers.push_back(b.dealer_id);
+                }
+              }
+              if (probe.dealers.empty()) break;
+            }
+          }
+          probe.campaign_id = campaign;
+          probe.dealer_id.clear();
+          probe.rank = rank;
+          ASSIGN_OR_RETURN(Took took, TakeOne(*q, probe, out));
+          if (took == Took::kClaimed) continue;
+          ASSIGN_OR_RETURN(std::optional<absl::Time> hint, HintAfterEmpty(probe));
+          absl::MutexLock lock(&mu_);
+          q->priority_hint[campaign][rank] = *hint;
+          break;
+        }
+      }
+    }
+    // List leads: one lead per dealer in turn, from a start that rotates with every claim, so
+    // that dealers sharing the queue get their fair share.
+    const size_t n = q->by_dealer.size();
+    for (int rank = 3; rank < cadence::kRanks && out.size() < want && n > 0; ++rank) {
+      const uint64_t start = q->cursor.fetch_add(1, std::memory_order_relaxed);
+      bool took_any = true;
+      while (took_any && out.size() < want) {
+        took_any = false;
+        for (size_t i = 0; i < n && out.size() < want; ++i) {
+          for (size_t index : q->by_dealer[(start + i) % n]) {
+            Bucket& b = q->buckets[index];
+            {
+              absl::MutexLock lock(&mu_);
+              if (b.hint[rank] > now || !OpenNow(b, now)) continue;
+            }
+            probe.campaign_id = b.campaign_id;
+            probe.dealer_id = b.dealer_id;
+            probe.dealers.clear();
+            probe.rank = rank;
+            ASSIGN_OR_RETURN(Took took, TakeOne(*q, probe, out));
+            if (took == Took::kClaimed) {
+              took_any = true;
+              break;  // the next dealer's turn
+            }
+            ASSIGN_OR_RETURN(std::optional<absl::Time> hint, HintAfterEmpty(probe));
+            absl::MutexLock lock(&mu_);
+            b.hint[rank] = *hint;
+          }
+        }
+      }
+    }
+    if (!out.empty() || now >= deadline) return out;
+
+    // Nothing due: sleep until a NOTIFY, the earliest hint, a window opening, or the deadline.
+    absl::MutexLock lock(&mu_);
+    absl::Time wake_at = std::min(deadline, now + options_.max_idle_wait);
+    for (const Bucket& b : q->buckets) {
+      for (absl::Time h : b.hint) {
+        if (h > now) wake_at = std::min(wake_at, h);
+      }
+      if (b.closed_until > now) wake_at = std::min(wake_at, b.closed_until);
+    }
+    for (const auto& [c, hints] : q->priority_hint) {
+      for (absl::Time h : hints) {
+        if (h > now) wake_at = std::min(wake_at, h);
+      }
+    }
+    if (stopped_) return out;
+    while (generation_ == generation && absl::Now() < wake_at) {
+      wake_.WaitWithDeadline(&mu_, wake_at);
+    }
+  }
+}
+
+absl::Status Scheduler::Release(int64_t lead_id, int64_t lease_token, absl::string_view reason,
+                                absl::string_view actor) {
+  const absl::Time now = options_.now();
+  return store::InTransaction(*pool_, [&](store::PgConn& conn) -> absl::Status {
+    ASSIGN_OR_RETURN(store::ScheduledLead s, store::LoadScheduled(conn, lead_id, true));
+    if (s.lease_token != lease_token || s.lease_owner.empty()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("lead ", lead_id, ": the lease has passed to another claimer"));
+    }
+    s.due_at = now;
+    s.blocked.clear();
+    RETURN_IF_ERROR(store::Reschedule(conn, s, lease_token));
+    RETURN_IF_ERROR(store::AppendEvent(conn, Event(lead_id, now, "lead.released", actor,
+                                                   absl::StrCat("given back: ", reason)))
+                        .status());
+    return store::NotifySchedule(conn, absl::StrCat(s.campaign_id));
+  });
+}
+
+absl::StatusOr<absl::Time> Scheduler::ExtendLease(int64_t lead_id, int64_t lease_token,
+                                                  absl::Duration lease) {
+  ASSIGN_OR_RETURN(store::Pool::Lease conn, pool_->Acquire());
+  return store::ExtendLease(*conn, lead_id, lease_token, options_.now() + lease);
+}
+
+absl::StatusOr<AttemptResult> Scheduler::RecordAttempt(const AttemptInput& a) {
+  using domain::AttemptOutcome;
+  using domain::Channel;
+  const bool message_outcome =
+      a.outcome == AttemptOutcome::kEmailSent || a.outcome == AttemptOutcome::kSmsSent;
+  if ((a.channel == Channel::kPhone) == message_outcome) {
+    return absl::InvalidArgumentError(absl::StrCat("outcome: ", domain::Name(a.outcome),
+                                                   " does not go with channel ",
+                                                   domain::Name(a.channel)));
+  }
+  if (a.outcome == AttemptOutcome::kCallbackRequested && !a.callback_at) {
+    return absl::InvalidArgumentError("callback_at: required for a requested callback");
+  }
+  const absl::Time now = options_.now();
+  AttemptResult result;
+  RETURN_IF_ERROR(store::InTransaction(*pool_, [&](store::PgConn& conn) -> absl::Status {
+    ASSIGN_OR_RETURN(store::ScheduledLead s, store::LoadScheduled(conn, a.lead_id, true));
+    if (s.lease_token != a.lease_token || s.lease_owner.empty()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("lead ", a.lead_id, ": the lease has passed to another claimer"));
+    }
+    ASSIGN_OR_RETURN(cadence::CampaignRules rules, RulesFor(conn, s.campaign_id, s.dealer_id));
+    store::AttemptRecord record{.lead_id = a.lead_id,
+                                .campaign_id = s.campaign_id,
+                                .channel = a.channel,
+                                .route = a.route,
+                                .by = a.by,
+                                .started_at = a.started_at,
+                                .ended_at = a.ended_at,
+                                .outcome = a.outcome,
+                                .notes = a.notes};
+    if (record.route.empty()) {
+      record.route =
+          store::RouteFor(s, a.channel == Channel::kPhone ? Action::kCall : Action::kMessage);
+    }
+    ASSIGN_OR_RETURN(result.attempt_id, store::InsertAttempt(conn, record));
+    s.progress = cadence::Record(s.progress, {a.channel, a.outcome, a.started_at}, rules.window.tz);
+    domain::LeadStatus status = domain::LeadStatus::kInProgress;
+    switch (a.outcome) {
+      case AttemptOutcome::kObjection:
+        // Honoured at once, on every channel.
+        for (const store::RouteFact& route : s.routes) {
+          if (route.value.empty()) continue;
+          RETURN_IF_ERROR(store::AddSuppression(
+              conn, store::Suppression{.dealer_id = s.dealer_id,
+                                       .all_channels = true,
+                                       .value = route.value,
+                                       .reason = "objection during a call",
+                                       .source = absl::StrCat("attempt:", result.attempt_id)}));
+        }
+        status = domain::LeadStatus::kClosedObjected;
+        break;
+      case AttemptOutcome::kNotInterested:
+        status = domain::LeadStatus::kClosedNotInterested;
+        break;
+      case AttemptOutcome::kAppointmentSet:
+        status = domain::LeadStatus::kHandedOver;
+        break;
+      case AttemptOutcome::kWrongNumber:
+        if (!record.route.empty()) {
+          RETURN_IF_ERROR(store::MarkRouteUnusable(conn, a.lead_id, record.route));
+          for (store::RouteFact& route : s.routes) {
+            if (route.value == record.route) route.usable = false;
+          }
+        }
+        break;
+      default:
+        break;
+    }
+    RETURN_IF_ERROR(store::SetLeadStatus(conn, a.lead_id, status));
+    result.status = status;
+    RETURN_IF_ERROR(
+        store::AppendEvent(conn,
+                           Event(a.lead_id, now, "attempt.recorded",
+                                 a.by.empty() ? "agent" : absl::StrCat("agent:", a.by),
+                                 absl::StrCat(domain::Name(a.channel), " ", domain::Name(a.outcome),
+                                              a.notes.empty() ? "" : ": ", a.notes)))
+            .status());
+    if (status != domain::LeadStatus::kInProgress) return store::Unschedule(conn, a.lead_id);
+    // A callback replaces the plan; any other attempt answers the callback that was due.
+    s.callback_at = a.outcome == AttemptOutcome::kCallbackRequested ? a.callback_at
+                                                                    : std::optional<absl::Time>();
+    ApplyPlan(rules, now, s);
+    RETURN_IF_ERROR(store::Reschedule(conn, s, std::nullopt));
+    if (s.due_at != absl::InfiniteFuture()) result.next_contact_at = s.due_at;
+    result.next_reason = s.reason;
+    return store::NotifySchedule(conn, absl::StrCat(s.campaign_id));
+  }));
+  return result;
+}
+
+absl::Status Scheduler::ScheduleCallback(int64_t lead_id, absl::Time at, absl::string_view note,
+                                         absl::string_view actor) {
+  const absl::Time now = options_.now();
+  if (at < now - absl::Minutes(1)) {
+    return absl::InvalidArgumentError("at: a callback is scheduled in the future");
+  }
+  return store::InTransaction(*pool_, [&](store::PgConn& conn) -> absl::Status {
+    ASSIGN_OR_RETURN(store::ScheduledLead s, store::LoadScheduled(conn, lead_id, true));
+    ASSIGN_OR_RETURN(cadence::CampaignRules rules, RulesFor(conn, s.campaign_id, s.dealer_id));
+    s.callback_at = at;
+    ApplyPlan(rules, now, s);
+    RETURN_IF_ERROR(store::Reschedule(conn, s, std::nullopt));
+    RETURN_IF_ERROR(
+        store::AppendEvent(conn, Event(lead_id, now, "callback.scheduled", actor,
+                                       absl::StrCat("callback at ", LocalText(at, rules.window.tz),
+                                                    note.empty() ? "" : ": ", note)))
+            .status());
+    return store::NotifySchedule(conn, absl::StrCat(s.campaign_id));
+  });
+}
+
+absl::StatusOr<domain::LeadStatus> Scheduler::Close(int64_t lead_id, domain::LeadStatus status,
+                                                    absl::string_view reason,
+                                                    absl::string_view actor) {
+  const absl::Time now = options_.now();
+  RETURN_IF_ERROR(store::InTransaction(*pool_, [&](store::PgConn& conn) -> absl::Status {
+    absl::StatusOr<store::ScheduledLead> s = store::LoadScheduled(conn, lead_id, true);
+    if (absl::IsNotFound(s.status())) {
+      ASSIGN_OR_RETURN(domain::Lead lead, store::GetLead(conn, lead_id));
+      return absl::FailedPreconditionError(
+          absl::StrCat("lead ", lead_id, " is ", domain::Name(lead.status),
+                       lead.campaign_id == 0 ? " and not in a campaign" : "",
+                       "; only a lead in its cadence is closed"));
+    }
+    RETURN_IF_ERROR(s.status());
+    ASSIGN_OR_RETURN(cadence::CampaignRules rules, RulesFor(conn, s->campaign_id, s->dealer_id));
+    // The attempts themselves decide, not the counts kept beside the schedule.
+    ASSIGN_OR_RETURN(std::vector<cadence::AttemptFact> facts, store::AttemptFacts(conn, lead_id));
+    const cadence::Progress progress = cadence::Fold(facts, rules.window.tz);
+    RETURN_IF_ERROR(cadence::CheckClose(status, progress, rules.cadence, store::ReachOf(*s)));
+    RETURN_IF_ERROR(store::SetLeadStatus(conn, lead_id, status));
+    RETURN_IF_ERROR(store::Unschedule(conn, lead_id));
+    return store::AppendEvent(
+               conn, Event(lead_id, now, "lead.closed", actor,
+                           absl::StrCat(domain::Name(status), reason.empty() ? "" : ": ", reason)))
+        .status();
+  }));
+  return status;
+}
+
+absl::StatusOr<Explanation> Scheduler::Explain(int64_t lead_id) {
+  const absl::Time now = options_.now();
+  ASSIGN_OR_RETURN(store::Pool::Lease conn, pool_->Acquire());
+  Explanation e;
+  e.lead_id = lead_id;
+  absl::StatusOr<store::ScheduledLead> s = store::LoadScheduled(*conn, lead_id, false);
+  if (absl::IsNotFound(s.status())) {
+    ASSIGN_OR_RETURN(domain::Lead lead, store::GetLead(*conn, lead_id));
+    e.status = lead.status;
+    e.verdict.blocks.push_back(cadence::Block::kClosed);
+    e.verdict.explanations.push_back(lead.campaign_id == 0
+                                         ? "the lead is in no campaign (it waits for an active one)"
+                                         : absl::StrCat("the lead is ", domain::Name(lead.status)));
+    return e;
+  }
+  RETURN_IF_ERROR(s.status());
+  ASSIGN_OR_RETURN(cadence::CampaignRules rules, RulesFor(*conn, s->campaign_id, s->dealer_id));
+  rules.state = s->campaign_state;
+  e.status = s->status;
+  e.scheduled = true;
+  e.due_at = s->due_at;
+  e.time_zone = rules.window.tz.name();
+  e.progress = s->progress;
+  e.verdict = cadence::Evaluate(StateOf(*s, now, true), rules, now);
+  const cadence::Reach reach = store::ReachOf(*s);
+  e.cadence_complete = cadence::CadenceComplete(s->progress, rules.cadence, reach);
+  e.cadence_missing = cadence::MissingForCadence(s->progress, rules.cadence, reach);
+  return e;
+}
+
+absl::StatusOr<CallListPage> Scheduler::CallList(const CallListRequest& r) {
+  const absl::Time now = options_.now();
+  ASSIGN_OR_RETURN(store::Pool::Lease conn, pool_->Acquire());
+  ASSIGN_OR_RETURN(domain::Campaign campaign, store::GetCampaign(*conn, r.campaign_id));
+  if (!r.dealer_id.empty() && std::find(campaign.dealer_ids.begin(), campaign.dealer_ids.end(),
+                                        r.dealer_id) == campaign.dealer_ids.end()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("dealer_id: '", r.dealer_id, "' is not in campaign ", r.campaign_id));
+  }
+  if (campaign.dealer_ids.empty()) return CallListPage{};
+  absl::flat_hash_map<std::string, cadence::CampaignRules> rules;
+  auto rules_for = [&](const std::string& dealer) -> absl::StatusOr<cadence::CampaignRules*> {
+    auto it = rules.find(dealer);
+    if (it == rules.end()) {
+      ASSIGN_OR_RETURN(domain::Dealer d, store::GetDealer(*conn, dealer));
+      ASSIGN_OR_RETURN(cadence::CampaignRules built, BuildRules(campaign, d));
+      it = rules.emplace(dealer, std::move(built)).first;
+    }
+    return &it->second;
+  };
+  store::CallListQuery q;
+  q.campaign_id = r.campaign_id;
+  q.dealer_id = r.dealer_id;
+  q.limit = r.page_size + 1;
+  if (r.until) {
+    q.until = *r.until;
+  } else {
+    ASSIGN_OR_RETURN(cadence::CampaignRules * first,
+                     rules_for(r.dealer_id.empty() ? campaign.dealer_ids.front() : r.dealer_id));
+    q.until = calendar::StartOfNextDay(now, first->window.tz);
+  }
+  if (!r.page_token.empty()) {
+    std::vector<std::string> parts = absl::StrSplit(r.page_token, '|');
+    int64_t micros = 0;
+    if (parts.size() != 4 || !absl::SimpleAtoi(parts[1], &q.after_rank) ||
+        !absl::SimpleAtoi(parts[2], &micros) || !absl::SimpleAtoi(parts[3], &q.after_lead)) {
+      return absl::InvalidArgumentError("page.page_token: not a token this call returned");
+    }
+    q.after_dealer = parts[0];
+    q.after_due = absl::FromUnixMicros(micros);
+  }
+  ASSIGN_OR_RETURN(std::vector<store::ScheduledLead> rows, store::ListDue(*conn, q));
+  CallListPage page;
+  page.until = q.until;
+  for (size_t i = 0; i < rows.size() && i < static_cast<size_t>(r.page_size); ++i) {
+    ASSIGN_OR_RETURN(cadence::CampaignRules * base, rules_for(rows[i].dealer_id));
+    cadence::CampaignRules lead_rules = *base;
+    lead_rules.state = rows[i].campaign_state;
+    CallListEntry entry;
+    entry.at = std::max(now, rows[i].due_at);
+    entry.verdict = cadence::Evaluate(StateOf(rows[i], entry.at, true), lead_rules, entry.at);
+    entry.lead = std::move(rows[i]);
+    page.entries.push_back(std::move(entry));
+  }
+  if (rows.size() > static_cast<size_t>(r.page_size)) {
+    page.next_page_token = PageToken(page.entries.back().lead);
+  }
+  return page;
+}
+
+}  // namespace secondvoice::scheduling

@@ -1,0 +1,352 @@
+// SQL for the lead schedule; see schedule.h.
+#include "libs/store/schedule.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "libs/common/status_macros.h"
+
+namespace secondvoice::store {
+namespace {
+
+#define SV_SCHEDULE_COLUMNS                                                                      \
+  "s.lead_id, s.campaign_id, s.dealer_id, s.rank, s.due_at, s.claimable_at, s.action,"           \
+  " s.reason, s.blocked, s.callback_at, s.lease_owner, s.lease_token, s.lease_until,"            \
+  " s.calls, s.call_days, s.call_dayparts, s.call_last_day, s.calls_on_last_day,"                \
+  " s.calls_first_at, s.calls_last_at, s.messages, s.message_days, s.message_dayparts,"          \
+  " s.message_last_day, s.messages_on_last_day, s.messages_first_at, s.messages_last_at,"        \
+  " s.last_call_at, s.lockout_until, s.dialogue,"                                                \
+  " l.status, l.kind, l.origin, l.consent_basis, l.consent_source, l.consent_given_at,"          \
+  " l.relationship_last_at, l.first_name, l.last_name, c.state," /* Each route with the channels \
+                                                                    it is suppressed on, in one  \
+                                                                    pass over the routes. */     \
+  " (SELECT string_agg(r.channel || chr(31) || r.normalized_value || chr(31) || r.phone_type"    \
+  "   || chr(31) || r.usable::text || chr(31) || r.preferred::text || chr(31)"                   \
+  "   || coalesce((SELECT string_agg(x.channel, ',') FROM suppressions x"                        \
+  "                 WHERE r.normalized_value <> '' AND x.value = r.normalized_value"             \
+  "                   AND (x.dealer_id IS NULL OR x.dealer_id = s.dealer_id)), ''),"             \
+  "   chr(30) ORDER BY r.position)"                                                              \
+  "    FROM contact_routes r WHERE r.lead_id = s.lead_id)"
+
+#define SV_SCHEDULE_JOINS \
+  " JOIN leads l ON l.id = s.lead_id JOIN campaigns c ON c.id = s.campaign_id"
+
+#define SV_CLAIM(PICK)                                                                  \
+  "WITH picked AS (SELECT lead_id FROM lead_schedule WHERE " PICK                       \
+  " AND due_at <= $4 ORDER BY due_at LIMIT 1 FOR UPDATE SKIP LOCKED),"                  \
+  " s AS (UPDATE lead_schedule t SET due_at = $5, lease_until = $5, lease_owner = $6,"  \
+  "       lease_token = t.lease_token + 1 FROM picked WHERE t.lead_id = picked.lead_id" \
+  "       RETURNING t.*)"                                                               \
+  " SELECT " SV_SCHEDULE_COLUMNS " FROM s" SV_SCHEDULE_JOINS
+
+constexpr Query kClaimBucket = {"schedule_claim_bucket",
+                                SV_CLAIM("campaign_id = $1 AND dealer_id = $2 AND rank = $3")};
+constexpr Query kClaimPriority = {
+    "schedule_claim_priority",
+    SV_CLAIM("campaign_id = $1 AND rank = $3 AND ($2::text[] IS NULL OR dealer_id = ANY($2))")};
+constexpr Query kNextDueBucket = {
+    "schedule_next_due_bucket",
+    "SELECT min(due_at) FROM lead_schedule WHERE campaign_id = $1 AND dealer_id = $2"
+    " AND rank = $3"};
+constexpr Query kNextDuePriority = {
+    "schedule_next_due_priority",
+    "SELECT min(due_at) FROM lead_schedule WHERE campaign_id = $1 AND rank = $3"
+    " AND ($2::text[] IS NULL OR dealer_id = ANY($2))"};
+constexpr Query kLoad = {"schedule_load",
+                         "SELECT " SV_SCHEDULE_COLUMNS " FROM lead_schedule s" SV_SCHEDULE_JOINS
+                         " WHERE s.lead_id = $1"};
+constexpr Query kLoadLocked = {"schedule_load_locked", "SELECT " SV_SCHEDULE_COLUMNS
+                                                       " FROM lead_schedule s" SV_SCHEDULE_JOINS
+                                                       " WHERE s.lead_id = $1 FOR UPDATE OF s"};
+constexpr Query kReschedule = {
+    "schedule_reschedule",
+    "UPDATE lead_schedule SET rank = $2, due_at = $3, action = $4, reason = $5, blocked = $6,"
+    " callback_at = $7, lease_owner = '', lease_until = NULL,"
+    " calls = $8, call_days = $9, call_dayparts = $10, call_last_day = $11,"
+    " calls_on_last_day = $12, calls_first_at = $13, calls_last_at = $14,"
+    " messages = $15, message_days = $16, message_dayparts = $17, message_last_day = $18,"
+    " messages_on_last_day = $19, messages_first_at = $20, messages_last_at = $21,"
+    " last_call_at = $22, lockout_until = $23, dialogue = $24"
+    " WHERE lead_id = $1 AND ($25::bigint IS NULL OR lease_token = $25)"};
+constexpr Query kExtend = {
+    "schedule_extend",
+    "UPDATE lead_schedule SET lease_until = $3, due_at = $3"
+    " WHERE lead_id = $1 AND lease_token = $2 AND lease_owner <> '' RETURNING lease_until"};
+constexpr Query kUnschedule = {"schedule_delete", "DELETE FROM lead_schedule WHERE lead_id = $1"};
+constexpr Query kNotify = {"schedule_notify", "SELECT pg_notify('sv_schedule', $1)"};
+constexpr Query kInsertAttempt = {
+    "attempt_insert",
+    "INSERT INTO attempts (lead_id, campaign_id, channel, route, by_whom, started_at, ended_at,"
+    " outcome, notes) VALUES ($1, NULLIF($2, 0), $3, $4, $5, $6, $7, $8, $9) RETURNING id"};
+constexpr Query kAttemptFacts = {
+    "attempt_facts",
+    "SELECT channel, outcome, started_at FROM attempts WHERE lead_id = $1 AND outcome IS NOT NULL"
+    " ORDER BY started_at, id"};
+constexpr Query kSetStatus = {"lead_set_status",
+                              "UPDATE leads SET status = $2, updated_at = now() WHERE id = $1"};
+constexpr Query kMarkUnusable = {
+    "route_mark_unusable",
+    "UPDATE contact_routes SET usable = false WHERE lead_id = $1 AND normalized_value = $2"};
+constexpr Query kListDue = {
+    "schedule_list_due",
+    "SELECT " SV_SCHEDULE_COLUMNS " FROM lead_schedule s" SV_SCHEDULE_JOINS
+    " WHERE s.campaign_id = $1 AND ($2 = '' OR s.dealer_id = $2) AND s.due_at < $3"
+    " AND (s.dealer_id, s.rank, s.due_at, s.lead_id) > ($4, $5, $6, $7)"
+    " ORDER BY s.dealer_id, s.rank, s.due_at, s.lead_id LIMIT $8"};
+
+std::optional<absl::CivilDay> DayAt(const PgResult& r, int row, int col) {
+  if (r.IsNull(row, col)) return std::nullopt;
+  absl::CivilDay day;
+  if (!absl::ParseCivilTime(r.Get(row, col), &day)) return std::nullopt;
+  return day;
+}
+
+cadence::Tally TallyFrom(const PgResult& r, int row, int col) {
+  cadence::Tally t;
+  t.attempts = r.GetInt(row, col);
+  t.days = r.GetInt(row, col + 1);
+  t.dayparts = r.GetInt(row, col + 2);
+  if (std::optional<absl::CivilDay> day = DayAt(r, row, col + 3)) t.last_day = *day;
+  t.on_last_day = r.GetInt(row, col + 4);
+  t.first_at = r.GetOptionalTime(row, col + 5);
+  t.last_at = r.GetOptionalTime(row, col + 6);
+  return t;
+}
+
+std::optional<std::string> DayParam(const cadence::Tally& t) {
+  if (t.attempts == 0) return std::nullopt;
+  return absl::FormatCivilTime(t.last_day);
+}
+
+ScheduledLead ScheduledFrom(const PgResult& r, int row) {
+  ScheduledLead s;
+  s.lead_id = r.GetInt64(row, 0);
+  s.campaign_id = r.GetInt64(row, 1);
+  s.dealer_id = r.GetString(row, 2);
+  s.rank = r.GetInt(row, 3);
+  s.due_at = r.GetTime(row, 4);
+  s.claimable_at = r.GetTime(row, 5);
+  s.action = r.GetString(row, 6);
+  s.reason = r.GetString(row, 7);
+  s.blocked = r.GetString(row, 8);
+  s.callback_at = r.GetOptionalTime(row, 9);
+  s.lease_owner = r.GetString(row, 10);
+  s.lease_token = r.GetInt64(row, 11);
+  s.lease_until = r.GetOptionalTime(row, 12);
+  s.progress.calls = TallyFrom(r, row, 13);
+  s.progress.messages = TallyFrom(r, row, 20);
+  s.progress.last_call_at = r.GetOptionalTime(row, 27);
+  s.progress.lockout_until = r.GetOptionalTime(row, 28);
+  s.progress.dialogue = r.GetBool(row, 29);
+  s.status = domain::ParseLeadStatus(r.Get(row, 30)).value_or(domain::LeadStatus::kNew);
+  s.kind = domain::ParseLeadKind(r.Get(row, 31)).value_or(domain::LeadKind::kPassive);
+  s.origin = domain::ParseLeadOrigin(r.Get(row, 32)).value_or(domain::LeadOrigin::kListImport);
+  s.consent.basis = domain::ParseConsentBasis(r.Get(row, 33)).value_or(domain::ConsentBasis::kNone);
+  s.consent.source = r.GetString(row, 34);
+  s.consent.given_at = r.GetOptionalTime(row, 35);
+  s.consent.relationship_last_at = r.GetOptionalTime(row, 36);
+  s.first_name = r.GetString(row, 37);
+  s.last_name = r.GetString(row, 38);
+  s.campaign_state =
+      domain::ParseCampaignState(r.Get(row, 39)).value_or(domain::CampaignState::kDraft);
+  if (!r.IsNull(row, 40)) {
+    for (absl::string_view route : absl::StrSplit(r.Get(row, 40), '\x1e')) {
+      std::vector<absl::string_view> f = absl::StrSplit(route, '\x1f');
+      if (f.size() != 6) continue;
+      for (absl::string_view channel : absl::StrSplit(f[5], ',', absl::SkipEmpty())) {
+        s.suppressions.emplace_back(std::string(channel), std::string(f[1]));
+      }
+      s.routes.push_back(RouteFact{
+          .channel = domain::ParseChannel(f[0]).value_or(domain::Channel::kPhone),
+          .value = std::string(f[1]),
+          .phone_type = domain::ParsePhoneType(f[2]).value_or(domain::PhoneType::kUnknown),
+          .usable = f[3] == "true",
+          .preferred = f[4] == "true"});
+    }
+  }
+  return s;
+}
+
+bool Suppressed(const ScheduledLead& lead, absl::string_view channel, absl::string_view value) {
+  for (const auto& [c, v] : lead.suppressions) {
+    if (v == value && (c == channel || c == "all")) return true;
+  }
+  return false;
+}
+
+bool Mobile(domain::PhoneType type) {
+  return type == domain::PhoneType::kMobile || type == domain::PhoneType::kFixedLineOrMobile;
+}
+
+// Whether `route` can carry `action` now.
+bool Carries(const ScheduledLead& lead, const RouteFact& route, cadence::Action action) {
+  if (!route.usable || route.value.empty()) return false;
+  if (action == cadence::Action::kCall) {
+    return route.channel == domain::Channel::kPhone && !Suppressed(lead, "phone", route.value);
+  }
+  if (route.channel == domain::Channel::kEmail) return !Suppressed(lead, "email", route.value);
+  if (route.channel == domain::Channel::kPhone || route.channel == domain::Channel::kSms) {
+    return Mobile(route.phone_type) && !Suppressed(lead, "sms", route.value);
+  }
+  if (route.channel == domain::Channel::kChat) return !Suppressed(lead, "chat", route.value);
+  return false;
+}
+
+std::optional<std::string> ArrayOrNull(const std::vector<std::string>& values) {
+  if (values.empty()) return std::nullopt;
+  return absl::StrCat("{", absl::StrJoin(values, ","), "}");
+}
+
+}  // namespace
+
+cadence::Reach ReachOf(const ScheduledLead& lead, int* suppressed_routes, bool* has_usable_route) {
+  cadence::Reach reach;
+  int suppressed = 0;
+  bool usable = false;
+  for (const RouteFact& route : lead.routes) {
+    if (!route.usable || route.value.empty()) continue;
+    usable = true;
+    const bool call = Carries(lead, route, cadence::Action::kCall);
+    const bool message = Carries(lead, route, cadence::Action::kMessage);
+    reach.callable |= call;
+    reach.messageable |= message;
+    if (!call && !message) ++suppressed;
+  }
+  if (suppressed_routes) *suppressed_routes = suppressed;
+  if (has_usable_route) *has_usable_route = usable;
+  return reach;
+}
+
+std::string RouteFor(const ScheduledLead& lead, cadence::Action action) {
+  const RouteFact* best = nullptr;
+  for (const RouteFact& route : lead.routes) {
+    if (!Carries(lead, route, action)) continue;
+    // Messages go to e-mail before SMS, unless the customer prefers otherwise.
+    if (best == nullptr || (route.preferred && !best->preferred) ||
+        (route.preferred == best->preferred && action == cadence::Action::kMessage &&
+         route.channel == domain::Channel::kEmail && best->channel != domain::Channel::kEmail)) {
+      best = &route;
+    }
+  }
+  return best ? best->value : "";
+}
+
+absl::StatusOr<std::optional<ScheduledLead>> ClaimOne(PgConn& conn, const ClaimProbe& p) {
+  const bool bucket = !p.dealer_id.empty();
+  const Param dealers = bucket ? Param(p.dealer_id) : Param(ArrayOrNull(p.dealers));
+  ASSIGN_OR_RETURN(PgResult r,
+                   conn.Exec(bucket ? kClaimBucket : kClaimPriority,
+                             {p.campaign_id, dealers, p.rank, p.now, p.lease_until, p.owner}));
+  if (r.rows() == 0) return std::nullopt;
+  return ScheduledFrom(r, 0);
+}
+
+absl::StatusOr<std::optional<absl::Time>> NextDue(PgConn& conn, const ClaimProbe& p) {
+  const bool bucket = !p.dealer_id.empty();
+  const Param dealers = bucket ? Param(p.dealer_id) : Param(ArrayOrNull(p.dealers));
+  ASSIGN_OR_RETURN(PgResult r, conn.Exec(bucket ? kNextDueBucket : kNextDuePriority,
+                                         {p.campaign_id, dealers, p.rank}));
+  return r.GetOptionalTime(0, 0);
+}
+
+absl::StatusOr<ScheduledLead> LoadScheduled(PgConn& conn, int64_t lead_id, bool lock) {
+  ASSIGN_OR_RETURN(PgResult r, conn.Exec(lock ? kLoadLocked : kLoad, {lead_id}));
+  if (r.rows() == 0) {
+    return absl::NotFoundError(absl::StrCat("lead ", lead_id, " is not on the schedule"));
+  }
+  return ScheduledFrom(r, 0);
+}
+
+absl::Status Reschedule(PgConn& conn, const ScheduledLead& s, std::optional<int64_t> token) {
+  const cadence::Progress& p = s.progress;
+  ASSIGN_OR_RETURN(PgResult r, conn.Exec(kReschedule, {s.lead_id,
+                                                       s.rank,
+                                                       s.due_at,
+                                                       s.action,
+                                                       s.reason,
+                                                       s.blocked,
+                                                       s.callback_at,
+                                                       p.calls.attempts,
+                                                       p.calls.days,
+                                                       p.calls.dayparts,
+                                                       DayParam(p.calls),
+                                                       p.calls.on_last_day,
+                                                       p.calls.first_at,
+                                                       p.calls.last_at,
+                                                       p.messages.attempts,
+                                                       p.messages.days,
+                                                       p.messages.dayparts,
+                                                       DayParam(p.messages),
+                                                       p.messages.on_last_day,
+                                                       p.messages.first_at,
+                                                       p.messages.last_at,
+                                                       p.last_call_at,
+                                                       p.lockout_until,
+                                                       p.dialogue,
+                                                       token}));
+  if (r.affected() == 0) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("lead ", s.lead_id,
+                     ": the lease has passed to another claimer (or the lead left the "
+                     "schedule)"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<absl::Time> ExtendLease(PgConn& conn, int64_t lead_id, int64_t token,
+                                       absl::Time until) {
+  ASSIGN_OR_RETURN(PgResult r, conn.Exec(kExtend, {lead_id, token, until}));
+  if (r.rows() == 0) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("lead ", lead_id, ": the lease has passed to another claimer"));
+  }
+  return r.GetTime(0, 0);
+}
+
+absl::Status Unschedule(PgConn& conn, int64_t lead_id) {
+  return conn.Exec(kUnschedule, {lead_id}).status();
+}
+
+absl::Status NotifySchedule(PgConn& conn, absl::string_view payload) {
+  return conn.Exec(kNotify, {payload}).status();
+}
+
+absl::StatusOr<int64_t> InsertAttempt(PgConn& conn, const AttemptRecord& a) {
+  ASSIGN_OR_RETURN(
+      PgResult r,
+      conn.Exec(kInsertAttempt, {a.lead_id, a.campaign_id, domain::Name(a.channel), a.route, a.by,
+                                 a.started_at, a.ended_at, domain::Name(a.outcome), a.notes}));
+  return r.GetInt64(0, 0);
+}
+
+absl::StatusOr<std::vector<cadence::AttemptFact>> AttemptFacts(PgConn& conn, int64_t lead_id) {
+  ASSIGN_OR_RETURN(PgResult r, conn.Exec(kAttemptFacts, {lead_id}));
+  std::vector<cadence::AttemptFact> out;
+  for (int i = 0; i < r.rows(); ++i) {
+    out.push_back(cadence::AttemptFact{
+        .channel = domain::ParseChannel(r.Get(i, 0)).value_or(domain::Channel::kPhone),
+        .outcome =
+            domain::ParseAttemptOutcome(r.Get(i, 1)).value_or(domain::AttemptOutcome::kFailed),
+        .at = r.GetTime(i, 2)});
+  }
+  return out;
+}
+
+absl::Status SetLeadStatus(PgConn& conn, int64_t lead_id, domain::LeadStatus status) {
+  return conn.Exec(kSetStatus, {lead_id, domain::Name(status)}).status();
+}
+
+absl::Status MarkRouteUnusable(PgConn& conn, int64_t lead_id, absl::string_view value) {
+  return conn.Exec(kMarkUnusable, {lead_id, value}).status();
+}
+
+absl::StatusOr<std::vector<ScheduledLead>> ListDue(PgConn& conn, const CallListQuery& q) {
+  ASSIGN_OR_RETURN(PgResult r,
+                   conn.Exec(kListDue, {q.campaign_id, q.dealer_id, q.until, q.after_dealer,
+                                        q.after_rank, q.after_due, q.after_lead, q.limit}));
+  std::vector<ScheduledLead> out;
+  for (int i = 0; i < r.rows(); ++i) out.push_back(ScheduledFrom(r, i));
+  return out;
+}
+
+}  // namespace secondvoice::store

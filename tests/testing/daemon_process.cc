@@ -1,0 +1,81 @@
+// secondvoice-scheduler as a process; see daemon_process.h.
+#include "tests/testing/daemon_process.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+
+namespace secondvoice::testing {
+
+Daemon::Daemon(const std::string& database_url, const std::string& dir)
+    : port_file_(dir + "/port") {
+  std::remove(port_file_.c_str());  // from an earlier daemon in the same directory
+  tokens_file_ = dir + "/tokens";
+  std::ofstream(tokens_file_) << "# test tokens\n"
+                              << kDaemonAdminToken << " admin\n"
+                              << kDaemonManagerToken << " manager\n"
+                              << kDaemonAgentToken << " agent\n"
+                              << kDaemonCrmToken << " crm vandijk\n";
+  pid_ = fork();
+  if (pid_ == 0) {
+    const std::string binary = absl::StrCat(SV_BIN_DIR, "/secondvoice-scheduler");
+    const std::string db = "--database_url=" + database_url;
+    const std::string port = "--port_file=" + port_file_;
+    const std::string tokens = "--tokens_file=" + tokens_file_;
+    execl(binary.c_str(), binary.c_str(), "--listen=127.0.0.1:0", db.c_str(), port.c_str(),
+          tokens.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+}
+
+Daemon::~Daemon() {
+  if (pid_ > 0) {
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+  }
+}
+
+std::string Daemon::WaitForAddress(absl::Duration timeout) {
+  const absl::Time deadline = absl::Now() + timeout;
+  while (absl::Now() < deadline) {
+    std::ifstream in(port_file_);
+    int port = 0;
+    if (in >> port && port > 0) return absl::StrCat("127.0.0.1:", port);
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  return "";
+}
+
+void Daemon::Kill() {
+  kill(pid_, SIGKILL);
+  waitpid(pid_, nullptr, 0);
+  pid_ = -1;
+}
+
+int Daemon::Terminate(absl::Duration timeout) {
+  kill(pid_, SIGTERM);
+  const absl::Time deadline = absl::Now() + timeout;
+  while (absl::Now() < deadline) {
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    }
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  return -1;
+}
+
+std::string TempDir() {
+  char pattern[] = "/tmp/svdaemonXXXXXX";
+  return mkdtemp(pattern);
+}
+
+}  // namespace secondvoice::testing

@@ -1,0 +1,45 @@
+// secondvoice-scheduler as a real process for tests: started with flags and a tokens file,
+// found through its port file, killed (SIGKILL) or stopped (SIGTERM).
+#ifndef SECONDVOICE_TESTS_TESTING_DAEMON_PROCESS_H_
+#define SECONDVOICE_TESTS_TESTING_DAEMON_PROCESS_H_
+
+#include <sys/types.h>
+
+#include <string>
+
+#include "absl/time/time.h"
+
+namespace secondvoice::testing {
+
+// Tokens every daemon started here accepts.
+inline constexpr char kDaemonAdminToken[] = "cli-admin-token";
+inline constexpr char kDaemonManagerToken[] = "cli-manager-token";
+inline constexpr char kDaemonAgentToken[] = "cli-agent-token";
+inline constexpr char kDaemonCrmToken[] = "cli-crm-vandijk";  // dealer "vandijk" only
+
+class Daemon {
+ public:
+  Daemon(const std::string& database_url, const std::string& dir);
+  ~Daemon();  // SIGKILL if still running
+  Daemon(const Daemon&) = delete;
+  Daemon& operator=(const Daemon&) = delete;
+
+  // The bound address once the port file appears, or "" after `timeout`.
+  std::string WaitForAddress(absl::Duration timeout);
+  // SIGKILL: no goodbye to gRPC clients or PostgreSQL.
+  void Kill();
+  // Sends SIGTERM and returns the exit code, or -1 if it did not exit within `timeout`.
+  int Terminate(absl::Duration timeout);
+
+ private:
+  pid_t pid_ = -1;
+  std::string port_file_;
+  std::string tokens_file_;
+};
+
+// A new directory under /tmp.
+std::string TempDir();
+
+}  // namespace secondvoice::testing
+
+#endif  // SECONDVOICE_TESTS_TESTING_DAEMON_PROCESS_H_
