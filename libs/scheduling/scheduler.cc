@@ -9,6 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "libs/calendar/weekly_hours.h"
+#include "libs/common/log.h"
 #include "libs/common/status_macros.h"
 #include "libs/store/campaigns.h"
 #include "libs/store/dealers.h"
@@ -114,7 +115,46 @@ std::string LocalText(absl::Time t, absl::TimeZone tz) {
 }
 
 Scheduler::Scheduler(store::Pool* pool, Options options)
-    : pool_(pool), options_(std::move(options)) {}
+    : pool_(pool), options_(std::move(options)), let_go_thread_([this] { RunLetGo(); }) {}
+
+Scheduler::~Scheduler() {
+  {
+    absl::MutexLock lock(&let_go_mu_);
+    let_go_stop_ = true;
+  }
+  let_go_thread_.join();
+}
+
+void Scheduler::LetGo(store::ScheduledLead lead) {
+  absl::MutexLock lock(&let_go_mu_);
+  let_go_.push_back(std::move(lead));
+}
+
+void Scheduler::RunLetGo() {
+  for (;;) {
+    std::vector<store::ScheduledLead> batch;
+    {
+      absl::MutexLock lock(&let_go_mu_);
+      auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(let_go_mu_) {
+        return let_go_stop_ || !let_go_.empty();
+      };
+      let_go_mu_.Await(absl::Condition(&ready));
+      if (let_go_.empty()) return;  // stopping, and nothing left
+      batch.swap(let_go_);
+    }
+    absl::StatusOr<store::Pool::Lease> conn = pool_->Acquire();
+    for (const store::ScheduledLead& lead : batch) {
+      absl::Status status =
+          conn.ok() ? store::Reschedule(**conn, lead, lead.lease_token) : conn.status();
+      // Someone else holds it by now (FAILED_PRECONDITION), or the database is away: either
+      // way the lease ends by itself and a later claim looks at the lead again.
+      if (!status.ok() && !absl::IsFailedPrecondition(status)) {
+        SV_LOG(Warning) << "lead " << lead.lead_id
+                        << " stays leased until its lease ends: " << status;
+      }
+    }
+  }
+}
 
 void Scheduler::OnNotify(absl::string_view payload) {
   absl::MutexLock lock(&mu_);
@@ -204,18 +244,28 @@ absl::StatusOr<std::shared_ptr<Scheduler::QueueState>> Scheduler::LoadQueue(
 
 absl::StatusOr<std::shared_ptr<Scheduler::QueueState>> Scheduler::Queue(absl::string_view queue_id,
                                                                         absl::Time now) {
+  std::shared_ptr<QueueState> current;
   {
-    absl::MutexLock lock(&mu_);
+    absl::ReaderMutexLock lock(&mu_);
     auto it = queues_.find(queue_id);
-    if (it != queues_.end() && !it->second->stale &&
-        now - it->second->loaded_at < options_.config_ttl) {
-      return it->second;
+    if (it != queues_.end()) {
+      current = it->second;
+      if (!current->stale && now - current->loaded_at < options_.config_ttl) return current;
     }
   }
-  ASSIGN_OR_RETURN(std::shared_ptr<QueueState> q, LoadQueue(queue_id, now));
+  if (current != nullptr) {
+    absl::MutexLock lock(&mu_);
+    if (current->reloading) return current;
+    current->reloading = true;
+  }
+  absl::StatusOr<std::shared_ptr<QueueState>> q = LoadQueue(queue_id, now);
   absl::MutexLock lock(&mu_);
-  queues_[std::string(queue_id)] = q;
-  return q;
+  if (!q.ok()) {
+    if (current != nullptr) current->reloading = false;
+    return q.status();
+  }
+  queues_[std::string(queue_id)] = *q;
+  return *q;
 }
 
 bool Scheduler::OpenNow(Bucket& b, absl::Time now) {
@@ -236,17 +286,16 @@ absl::StatusOr<Scheduler::Took> Scheduler::TakeOne(QueueState& q, const store::C
     ASSIGN_OR_RETURN(std::optional<store::ScheduledLead> lead, store::ClaimOne(*conn, probe));
     if (!lead) return Took::kEmpty;
     auto it = q.index.find(std::make_pair(lead->campaign_id, lead->dealer_id));
-    store::ScheduledLead s = *lead;
     if (it == q.index.end()) {
       // The dealer left the campaign since this replica read it: look again later.
-      s.due_at = probe.now + cadence::kRecheck;
-      s.blocked = "campaign_inactive";
-      s.reason = "the dealer is not (or no longer) in the campaign";
-      (void)store::Reschedule(*conn, s, lead->lease_token);
+      lead->due_at = probe.now + cadence::kRecheck;
+      lead->blocked = "campaign_inactive";
+      lead->reason = "the dealer is not (or no longer) in the campaign";
+      LetGo(*std::move(lead));
       continue;
     }
-    cadence::CampaignRules rules = q.buckets[it->second].rules;
-    rules.state = lead->campaign_state;
+    // The bucket's campaign is active: only active campaigns are probed.
+    const cadence::CampaignRules& rules = q.buckets[it->second].rules;
     const cadence::Verdict verdict =
         cadence::Evaluate(StateOf(*lead, probe.now, false), rules, probe.now);
     if (verdict.eligible) {
@@ -260,9 +309,8 @@ absl::StatusOr<Scheduler::Took> Scheduler::TakeOne(QueueState& q, const store::C
       out.push_back(std::move(claim));
       return Took::kClaimed;
     }
-    ApplyVerdict(verdict, probe.now, s);
-    absl::Status status = store::Reschedule(*conn, s, lead->lease_token);
-    if (!status.ok() && !absl::IsFailedPrecondition(status)) return status;
+    ApplyVerdict(verdict, probe.now, *lead);
+    LetGo(*std::move(lead));
   }
   return Took::kClaimed;  // not empty: more ineligible leads may follow; look again next time
 }
@@ -284,7 +332,7 @@ absl::StatusOr<std::vector<Claim>> Scheduler::ClaimLeads(absl::string_view queue
   for (;;) {
     uint64_t generation;
     {
-      absl::MutexLock lock(&mu_);
+      absl::ReaderMutexLock lock(&mu_);
       generation = generation_;
     }
     const absl::Time now = options_.now();
@@ -296,33 +344,42 @@ absl::StatusOr<std::vector<Claim>> Scheduler::ClaimLeads(absl::string_view queue
     probe.owner = std::string(owner);
     const size_t want = static_cast<size_t>(std::max(max, 1));
 
-    // Callbacks and CRM follow-ups, across the campaign's dealers, by due time.
-    for (int64_t campaign : q->campaigns) {
-      for (int rank = 0; rank < 3 && out.size() < want; ++rank) {
-        while (out.size() < want) {
-          {
-            absl::MutexLock lock(&mu_);
-            if (q->priority_hint[campaign][rank] > now) break;
-            probe.dealers.clear();
-            if (rank > 0) {  // callbacks keep the customer's time; the rest keep the window
-              for (Bucket& b : q->buckets) {
-                if (b.campaign_id == campaign && OpenNow(b, now)) {
-                  probe.dealers.push_back(b.dealer_id);
-                }
-              }
-              if (probe.dealers.empty()) break;
+    // Callbacks, then CRM follow-ups, across each campaign's dealers, by due time. Hints say
+    // which classes have nothing due (usually all of them), looked at under one lock.
+    std::vector<store::ClaimProbe> priority;
+    bool any_priority = false;
+    {
+      absl::ReaderMutexLock lock(&mu_);
+      for (const auto& [campaign, hints] : q->priority_hint) {
+        for (absl::Time hint : hints) any_priority |= hint <= now;
+      }
+    }
+    if (any_priority) {
+      absl::MutexLock lock(&mu_);
+      for (int rank = 0; rank < 3; ++rank) {
+        for (int64_t campaign : q->campaigns) {
+          if (q->priority_hint[campaign][rank] > now) continue;
+          store::ClaimProbe p = probe;
+          p.campaign_id = campaign;
+          p.rank = rank;
+          if (rank > 0) {  // callbacks keep the customer's time; the rest keep the window
+            for (Bucket& b : q->buckets) {
+              if (b.campaign_id == campaign && OpenNow(b, now)) p.dealers.push_back(b.dealer_id);
             }
+            if (p.dealers.empty()) continue;
           }
-          probe.campaign_id = campaign;
-          probe.dealer_id.clear();
-          probe.rank = rank;
-          ASSIGN_OR_RETURN(Took took, TakeOne(*q, probe, out));
-          if (took == Took::kClaimed) continue;
-          ASSIGN_OR_RETURN(std::optional<absl::Time> hint, HintAfterEmpty(probe));
-          absl::MutexLock lock(&mu_);
-          q->priority_hint[campaign][rank] = *hint;
-          break;
+          priority.push_back(std::move(p));
         }
+      }
+    }
+    for (const store::ClaimProbe& p : priority) {
+      while (out.size() < want) {
+        ASSIGN_OR_RETURN(Took took, TakeOne(*q, p, out));
+        if (took == Took::kClaimed) continue;
+        ASSIGN_OR_RETURN(std::optional<absl::Time> hint, HintAfterEmpty(p));
+        absl::MutexLock lock(&mu_);
+        q->priority_hint[p.campaign_id][p.rank] = *hint;
+        break;
       }
     }
     // List leads: one lead per dealer in turn, from a start that rotates with every claim, so
@@ -336,10 +393,18 @@ absl::StatusOr<std::vector<Claim>> Scheduler::ClaimLeads(absl::string_view queue
         for (size_t i = 0; i < n && out.size() < want; ++i) {
           for (size_t index : q->by_dealer[(start + i) % n]) {
             Bucket& b = q->buckets[index];
+            int open = -1;  // unknown: the cached window edge has passed
             {
-              absl::MutexLock lock(&mu_);
-              if (b.hint[rank] > now || !OpenNow(b, now)) continue;
+              absl::ReaderMutexLock lock(&mu_);
+              if (b.hint[rank] > now) continue;
+              if (now < b.open_until) open = 1;
+              if (now < b.closed_until) open = 0;
             }
+            if (open < 0) {
+              absl::MutexLock lock(&mu_);
+              open = OpenNow(b, now) ? 1 : 0;
+            }
+            if (open == 0) continue;
             probe.campaign_id = b.campaign_id;
             probe.dealer_id = b.dealer_id;
             probe.dealers.clear();
@@ -626,6 +691,7 @@ absl::StatusOr<CallListPage> Scheduler::CallList(const CallListRequest& r) {
     CallListEntry entry;
     entry.at = std::max(now, rows[i].due_at);
     entry.verdict = cadence::Evaluate(StateOf(rows[i], entry.at, true), lead_rules, entry.at);
+    entry.time_zone = lead_rules.window.tz.name();
     entry.lead = std::move(rows[i]);
     page.entries.push_back(std::move(entry));
   }

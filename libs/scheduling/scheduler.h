@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -77,6 +78,7 @@ struct CallListEntry {
   store::ScheduledLead lead;
   absl::Time at;  // when it is due (not before now)
   cadence::Verdict verdict;
+  std::string time_zone;  // the dealer's
 };
 
 struct CallListRequest {
@@ -105,6 +107,8 @@ class Scheduler {
 
   Scheduler(store::Pool* pool, Options options);
   explicit Scheduler(store::Pool* pool) : Scheduler(pool, Options()) {}
+  // Puts back the leads it still holds for rescheduling, then stops.
+  ~Scheduler();
   Scheduler(const Scheduler&) = delete;
   Scheduler& operator=(const Scheduler&) = delete;
 
@@ -156,6 +160,8 @@ class Scheduler {
     std::vector<std::vector<size_t>> by_dealer;
     std::atomic<uint64_t> cursor{0};
     bool stale = false;
+    // One claimer re-reads the settings; the others go on with these meanwhile.
+    bool reloading = false;
   };
   enum class Took { kClaimed, kEmpty };
 
@@ -170,8 +176,18 @@ class Scheduler {
                                std::vector<Claim>& out);
   absl::StatusOr<std::optional<absl::Time>> HintAfterEmpty(const store::ClaimProbe& probe);
 
+  // Ineligible leads found by claims are put back with their reasons by one background thread,
+  // off the claimers' path. Until then they stay under the claim's lease, so a crash loses
+  // nothing: the lease ends and the next claim looks at them again.
+  void LetGo(store::ScheduledLead lead);
+  void RunLetGo();
+
   store::Pool* const pool_;
   const Options options_;
+  absl::Mutex let_go_mu_;
+  std::vector<store::ScheduledLead> let_go_ ABSL_GUARDED_BY(let_go_mu_);
+  bool let_go_stop_ ABSL_GUARDED_BY(let_go_mu_) = false;
+  std::thread let_go_thread_;
   absl::Mutex mu_;
   absl::CondVar wake_;
   uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;

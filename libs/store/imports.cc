@@ -1,11 +1,14 @@
 // SQL and COPY for list imports.
 #include "libs/store/imports.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "libs/cadence/cadence.h"
 #include "libs/common/status_macros.h"
 #include "libs/store/dealers.h"
+#include "libs/store/schedule.h"
 
 namespace secondvoice::store {
 namespace {
@@ -59,7 +62,9 @@ constexpr char kCopyVehicles[] =
     "COPY vehicles (lead_id, position, role, used, year, make, model, trim, vin, odometer_km,"
     " price_cents, comments) FROM STDIN";
 constexpr char kCopySchedule[] =
-    "COPY lead_schedule (lead_id, campaign_id, dealer_id, rank) FROM STDIN";
+    "COPY lead_schedule (lead_id, campaign_id, dealer_id, rank, origin, consent_basis,"
+    " consent_given_at, relationship_last_at, first_name, last_name, routes, route_values)"
+    " FROM STDIN";
 constexpr char kCopyEvents[] =
     "COPY lead_events (lead_id, type, actor, summary, details) FROM STDIN";
 
@@ -232,11 +237,15 @@ void LeadCopy::AddLead(const domain::Lead& l, int64_t import_id, int64_t source_
        Text(domain::Name(l.consent.basis)), Text(l.consent.source), OptTime(l.consent.given_at),
        OptTime(l.consent.relationship_last_at), Text(l.notes), Int(import_id), Int(source_line));
   for (size_t i = 0; i < l.contact_routes.size(); ++i) {
-    AddRoute(l.id, static_cast<int>(i), l.contact_routes[i]);
+    RouteLine(l.id, static_cast<int>(i), l.contact_routes[i]);
   }
   if (l.campaign_id != 0) {
     Line(schedule_, Int(l.id), Int(l.campaign_id), Text(l.dealer_id),
-         Int(static_cast<int64_t>(cadence::RankOf(l.origin, false, false))));
+         Int(static_cast<int64_t>(cadence::RankOf(l.origin, false, false))),
+         Text(domain::Name(l.origin)), Text(domain::Name(l.consent.basis)),
+         OptTime(l.consent.given_at), OptTime(l.consent.relationship_last_at), Text(l.first_name),
+         Text(l.last_name), Text(EncodeRoutes(l.contact_routes)),
+         Text(RouteValuesLiteral(l.contact_routes)));
   }
   for (size_t i = 0; i < l.vehicles.size(); ++i) {
     const domain::Vehicle& v = l.vehicles[i];
@@ -247,6 +256,11 @@ void LeadCopy::AddLead(const domain::Lead& l, int64_t import_id, int64_t source_
 }
 
 void LeadCopy::AddRoute(int64_t lead_id, int position, const domain::ContactRoute& r) {
+  RouteLine(lead_id, position, r);
+  merged_.push_back(lead_id);
+}
+
+void LeadCopy::RouteLine(int64_t lead_id, int position, const domain::ContactRoute& r) {
   Line(routes_, Int(lead_id), Int(position), Text(domain::Name(r.channel)), Text(r.raw_value),
        Text(r.normalized_value), Text(domain::Name(r.phone_type)), Bool(r.usable),
        Bool(r.preferred), Text(r.preferred_times));
@@ -270,6 +284,11 @@ absl::Status LeadCopy::Flush(PgConn& conn) {
     RETURN_IF_ERROR(conn.CopyIn(sql, *data).status());
     data->clear();
   }
+  // Leads that got routes from a duplicate row: their schedule rows copy the routes anew.
+  std::sort(merged_.begin(), merged_.end());
+  merged_.erase(std::unique(merged_.begin(), merged_.end()), merged_.end());
+  RETURN_IF_ERROR(RefreshScheduledRoutes(conn, merged_));
+  merged_.clear();
   return absl::OkStatus();
 }
 

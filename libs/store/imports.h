@@ -87,7 +87,10 @@ class LeadCopy {
   }
 
  private:
+  void RouteLine(int64_t lead_id, int position, const domain::ContactRoute& route);
+
   std::string leads_, routes_, vehicles_, events_, schedule_;
+  std::vector<int64_t> merged_;  // leads that got routes from a later row
 };
 
 }  // namespace secondvoice::store

@@ -6,6 +6,7 @@
 #include "absl/strings/str_join.h"
 #include "libs/cadence/cadence.h"
 #include "libs/common/status_macros.h"
+#include "libs/store/schedule.h"
 
 namespace secondvoice::store {
 namespace {
@@ -35,8 +36,10 @@ constexpr Query kInsertVehicle = {
 // A lead in a campaign that may still be contacted is due at once; claimers are woken.
 constexpr Query kSchedule = {
     "lead_schedule_insert",
-    "WITH s AS (INSERT INTO lead_schedule (lead_id, campaign_id, dealer_id, rank)"
-    " VALUES ($1, $2, $3, $4) RETURNING campaign_id)"
+    "WITH s AS (INSERT INTO lead_schedule (lead_id, campaign_id, dealer_id, rank, origin,"
+    " consent_basis, consent_given_at, relationship_last_at, first_name, last_name, routes,"
+    " route_values) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::text[])"
+    " RETURNING campaign_id)"
     " SELECT pg_notify('sv_schedule', campaign_id::text) FROM s"};
 constexpr Query kGetLead = {"lead_get", "SELECT " SV_LEAD_COLUMNS " FROM leads WHERE id = $1"};
 constexpr Query kSearch = {
@@ -195,7 +198,12 @@ absl::Status InsertLead(PgConn& conn, domain::Lead& l, absl::string_view actor) 
     return absl::OkStatus();
   }
   const int rank = static_cast<int>(cadence::RankOf(l.origin, false, false));
-  return conn.Exec(kSchedule, {l.id, l.campaign_id, l.dealer_id, rank}).status();
+  return conn
+      .Exec(kSchedule, {l.id, l.campaign_id, l.dealer_id, rank, domain::Name(l.origin),
+                        domain::Name(l.consent.basis), l.consent.given_at,
+                        l.consent.relationship_last_at, l.first_name, l.last_name,
+                        EncodeRoutes(l.contact_routes), RouteValuesLiteral(l.contact_routes)})
+      .status();
 }
 
 absl::StatusOr<domain::Lead> GetLead(PgConn& conn, int64_t id) {

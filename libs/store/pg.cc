@@ -79,6 +79,33 @@ absl::Time PgResult::GetTime(int row, int col) const {
   if (text == "infinity") return absl::InfiniteFuture();
   if (text == "-infinity") return absl::InfinitePast();
   absl::ConsumeSuffix(&text, "+00");
+  // The common form, read without a format parser (claims read several per row).
+  if (text.size() >= 19 && text[4] == '-' && text[7] == '-' && text[10] == ' ' && text[13] == ':' &&
+      text[16] == ':') {
+    auto num = [&](size_t at, size_t n, int64_t* out) {
+      int64_t v = 0;
+      for (size_t i = at; i < at + n; ++i) {
+        if (text[i] < '0' || text[i] > '9') return false;
+        v = v * 10 + (text[i] - '0');
+      }
+      *out = v;
+      return true;
+    };
+    int64_t y, mo, d, h, mi, s, frac = 0;
+    bool ok = num(0, 4, &y) && num(5, 2, &mo) && num(8, 2, &d) && num(11, 2, &h) &&
+              num(14, 2, &mi) && num(17, 2, &s);
+    size_t digits = 0;
+    if (ok && text.size() > 19) {
+      ok = text[19] == '.' && text.size() > 20 && text.size() <= 26 &&
+           num(20, text.size() - 20, &frac);
+      digits = text.size() - 20;
+    }
+    if (ok) {
+      for (size_t i = digits; i < 6; ++i) frac *= 10;
+      return absl::FromCivil(absl::CivilSecond(y, mo, d, h, mi, s), absl::UTCTimeZone()) +
+             absl::Microseconds(frac);
+    }
+  }
   absl::Time t;
   std::string err;
   if (!absl::ParseTime("%Y-%m-%d %H:%M:%E*S", text, absl::UTCTimeZone(), &t, &err)) {

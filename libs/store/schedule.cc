@@ -9,35 +9,49 @@
 namespace secondvoice::store {
 namespace {
 
-#define SV_SCHEDULE_COLUMNS                                                                      \
-  "s.lead_id, s.campaign_id, s.dealer_id, s.rank, s.due_at, s.claimable_at, s.action,"           \
-  " s.reason, s.blocked, s.callback_at, s.lease_owner, s.lease_token, s.lease_until,"            \
-  " s.calls, s.call_days, s.call_dayparts, s.call_last_day, s.calls_on_last_day,"                \
-  " s.calls_first_at, s.calls_last_at, s.messages, s.message_days, s.message_dayparts,"          \
-  " s.message_last_day, s.messages_on_last_day, s.messages_first_at, s.messages_last_at,"        \
-  " s.last_call_at, s.lockout_until, s.dialogue,"                                                \
-  " l.status, l.kind, l.origin, l.consent_basis, l.consent_source, l.consent_given_at,"          \
-  " l.relationship_last_at, l.first_name, l.last_name, c.state," /* Each route with the channels \
-                                                                    it is suppressed on, in one  \
-                                                                    pass over the routes. */     \
-  " (SELECT string_agg(r.channel || chr(31) || r.normalized_value || chr(31) || r.phone_type"    \
-  "   || chr(31) || r.usable::text || chr(31) || r.preferred::text || chr(31)"                   \
-  "   || coalesce((SELECT string_agg(x.channel, ',') FROM suppressions x"                        \
-  "                 WHERE r.normalized_value <> '' AND x.value = r.normalized_value"             \
-  "                   AND (x.dealer_id IS NULL OR x.dealer_id = s.dealer_id)), ''),"             \
-  "   chr(30) ORDER BY r.position)"                                                              \
-  "    FROM contact_routes r WHERE r.lead_id = s.lead_id)"
+// The schedule row (columns 0-29), the lead's facts (30-39), its routes (40) and the suppression
+// entries of its route values (41). A claim reads the copy of the facts kept in the row; the
+// other reads take them from the lead itself.
+#define SV_SCHEDULE_CORE                                                                  \
+  "s.lead_id, s.campaign_id, s.dealer_id, s.rank, s.due_at, s.claimable_at, s.action,"    \
+  " s.reason, s.blocked, s.callback_at, s.lease_owner, s.lease_token, s.lease_until,"     \
+  " s.calls, s.call_days, s.call_dayparts, s.call_last_day, s.calls_on_last_day,"         \
+  " s.calls_first_at, s.calls_last_at, s.messages, s.message_days, s.message_dayparts,"   \
+  " s.message_last_day, s.messages_on_last_day, s.messages_first_at, s.messages_last_at," \
+  " s.last_call_at, s.lockout_until, s.dialogue, "
+#define SV_ROUTES_OF(LEAD)                                                                 \
+  "coalesce((SELECT string_agg(r.channel || chr(31) || r.normalized_value || chr(31)"      \
+  " || r.phone_type || chr(31) || r.usable::text || chr(31) || r.preferred::text, chr(30)" \
+  " ORDER BY r.position, r.id) FROM contact_routes r WHERE r.lead_id = " LEAD "), '')"
+#define SV_ROUTE_VALUES_OF(LEAD)                                                  \
+  "ARRAY(SELECT r.normalized_value FROM contact_routes r WHERE r.lead_id = " LEAD \
+  " AND r.normalized_value <> '' ORDER BY r.position, r.id)"
+#define SV_SUPPRESSIONS_OF(VALUES)                                                   \
+  "(SELECT string_agg(x.channel || chr(31) || x.value, chr(30)) FROM suppressions x" \
+  " WHERE x.value = ANY(" VALUES ") AND (x.dealer_id IS NULL OR x.dealer_id = s.dealer_id))"
+
+#define SV_SCHEDULE_COLUMNS                                                            \
+  SV_SCHEDULE_CORE                                                                     \
+  "l.status, l.kind, l.origin, l.consent_basis, l.consent_source, l.consent_given_at," \
+  " l.relationship_last_at, l.first_name, l.last_name, c.state, " SV_ROUTES_OF(        \
+      "s.lead_id") ", " SV_SUPPRESSIONS_OF(SV_ROUTE_VALUES_OF("s.lead_id"))
 
 #define SV_SCHEDULE_JOINS \
   " JOIN leads l ON l.id = s.lead_id JOIN campaigns c ON c.id = s.campaign_id"
 
-#define SV_CLAIM(PICK)                                                                  \
-  "WITH picked AS (SELECT lead_id FROM lead_schedule WHERE " PICK                       \
-  " AND due_at <= $4 ORDER BY due_at LIMIT 1 FOR UPDATE SKIP LOCKED),"                  \
-  " s AS (UPDATE lead_schedule t SET due_at = $5, lease_until = $5, lease_owner = $6,"  \
-  "       lease_token = t.lease_token + 1 FROM picked WHERE t.lead_id = picked.lead_id" \
-  "       RETURNING t.*)"                                                               \
-  " SELECT " SV_SCHEDULE_COLUMNS " FROM s" SV_SCHEDULE_JOINS
+// One statement on one row, as a bare claim is: pick the first due row nobody holds, lease it,
+// and return it with the copy of the lead's facts and the suppressions of its routes. A lead on
+// the schedule is open (closing removes its row), and claimers only probe active campaigns
+// (their settings follow NOTIFY "config"), so status and campaign state need no other row.
+#define SV_CLAIM(PICK)                                                                           \
+  "UPDATE lead_schedule AS s SET due_at = $5, lease_until = $5, lease_owner = $6,"               \
+  " lease_token = s.lease_token + 1"                                                             \
+  " WHERE s.lead_id = (SELECT lead_id FROM lead_schedule WHERE " PICK                            \
+  " AND due_at <= $4 ORDER BY due_at LIMIT 1 FOR UPDATE SKIP LOCKED)"                            \
+  " RETURNING " SV_SCHEDULE_CORE                                                                 \
+  "'in_progress', 'passive', s.origin, s.consent_basis, '', s.consent_given_at,"                 \
+  " s.relationship_last_at, s.first_name, s.last_name, 'active', s.routes, " SV_SUPPRESSIONS_OF( \
+      "s.route_values")
 
 constexpr Query kClaimBucket = {"schedule_claim_bucket",
                                 SV_CLAIM("campaign_id = $1 AND dealer_id = $2 AND rank = $3")};
@@ -87,6 +101,10 @@ constexpr Query kSetStatus = {"lead_set_status",
 constexpr Query kMarkUnusable = {
     "route_mark_unusable",
     "UPDATE contact_routes SET usable = false WHERE lead_id = $1 AND normalized_value = $2"};
+constexpr Query kRefreshRoutes = {
+    "schedule_refresh_routes",
+    "UPDATE lead_schedule s SET routes = " SV_ROUTES_OF("s.lead_id") ", route_values = "
+    SV_ROUTE_VALUES_OF("s.lead_id") " WHERE s.lead_id = ANY($1::bigint[])"};
 constexpr Query kListDue = {
     "schedule_list_due",
     "SELECT " SV_SCHEDULE_COLUMNS " FROM lead_schedule s" SV_SCHEDULE_JOINS
@@ -150,18 +168,21 @@ ScheduledLead ScheduledFrom(const PgResult& r, int row) {
   s.campaign_state =
       domain::ParseCampaignState(r.Get(row, 39)).value_or(domain::CampaignState::kDraft);
   if (!r.IsNull(row, 40)) {
-    for (absl::string_view route : absl::StrSplit(r.Get(row, 40), '\x1e')) {
+    for (absl::string_view route : absl::StrSplit(r.Get(row, 40), '\x1e', absl::SkipEmpty())) {
       std::vector<absl::string_view> f = absl::StrSplit(route, '\x1f');
-      if (f.size() != 6) continue;
-      for (absl::string_view channel : absl::StrSplit(f[5], ',', absl::SkipEmpty())) {
-        s.suppressions.emplace_back(std::string(channel), std::string(f[1]));
-      }
+      if (f.size() != 5) continue;
       s.routes.push_back(RouteFact{
           .channel = domain::ParseChannel(f[0]).value_or(domain::Channel::kPhone),
           .value = std::string(f[1]),
           .phone_type = domain::ParsePhoneType(f[2]).value_or(domain::PhoneType::kUnknown),
           .usable = f[3] == "true",
           .preferred = f[4] == "true"});
+    }
+  }
+  if (!r.IsNull(row, 41)) {
+    for (absl::string_view entry : absl::StrSplit(r.Get(row, 41), '\x1e')) {
+      std::pair<std::string, std::string> kv = absl::StrSplit(entry, absl::MaxSplits('\x1f', 1));
+      s.suppressions.push_back(std::move(kv));
     }
   }
   return s;
@@ -337,7 +358,39 @@ absl::Status SetLeadStatus(PgConn& conn, int64_t lead_id, domain::LeadStatus sta
 }
 
 absl::Status MarkRouteUnusable(PgConn& conn, int64_t lead_id, absl::string_view value) {
-  return conn.Exec(kMarkUnusable, {lead_id, value}).status();
+  RETURN_IF_ERROR(conn.Exec(kMarkUnusable, {lead_id, value}).status());
+  return RefreshScheduledRoutes(conn, {lead_id});
+}
+
+absl::Status RefreshScheduledRoutes(PgConn& conn, const std::vector<int64_t>& lead_ids) {
+  if (lead_ids.empty()) return absl::OkStatus();
+  return conn.Exec(kRefreshRoutes, {absl::StrCat("{", absl::StrJoin(lead_ids, ","), "}")}).status();
+}
+
+std::string EncodeRoutes(const std::vector<domain::ContactRoute>& routes) {
+  std::string out;
+  for (const domain::ContactRoute& r : routes) {
+    if (!out.empty()) out += '\x1e';
+    absl::StrAppend(&out, domain::Name(r.channel), "\x1f", r.normalized_value, "\x1f",
+                    domain::Name(r.phone_type), "\x1f", r.usable ? "true" : "false", "\x1f",
+                    r.preferred ? "true" : "false");
+  }
+  return out;
+}
+
+std::string RouteValuesLiteral(const std::vector<domain::ContactRoute>& routes) {
+  std::string out = "{";
+  for (const domain::ContactRoute& r : routes) {
+    if (r.normalized_value.empty()) continue;
+    if (out.size() > 1) out += ',';
+    out += '"';
+    for (char c : r.normalized_value) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  return out + "}";
 }
 
 absl::StatusOr<std::vector<ScheduledLead>> ListDue(PgConn& conn, const CallListQuery& q) {

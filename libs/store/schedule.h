@@ -82,6 +82,8 @@ struct ClaimProbe {
 
 // Takes the first due lead of the probe under a lease (its due_at becomes the lease's end, its
 // lease_token grows by one); nullopt when none is due or all due ones are locked by others.
+// The row's campaign_state says active: claimers know their campaigns' states (a campaign
+// that is not active is not probed).
 absl::StatusOr<std::optional<ScheduledLead>> ClaimOne(PgConn& conn, const ClaimProbe& probe);
 // The earliest due_at of a bucket (priority probe: of the campaign's class), or nullopt when it
 // is empty.
@@ -123,6 +125,13 @@ absl::StatusOr<std::vector<cadence::AttemptFact>> AttemptFacts(PgConn& conn, int
 // Marks the lead's routes with this value unusable (a wrong number); the raw value is kept.
 [[nodiscard]] absl::Status MarkRouteUnusable(PgConn& conn, int64_t lead_id,
                                              absl::string_view value);
+// Copies the leads' current contact routes into their schedule rows (after routes were added).
+[[nodiscard]] absl::Status RefreshScheduledRoutes(PgConn& conn,
+                                                  const std::vector<int64_t>& lead_ids);
+// The schedule row's copy of the routes, as the SQL in schedule.cc builds it from
+// contact_routes, and the array literal of their normalised values.
+std::string EncodeRoutes(const std::vector<domain::ContactRoute>& routes);
+std::string RouteValuesLiteral(const std::vector<domain::ContactRoute>& routes);
 
 struct CallListQuery {
   int64_t campaign_id = 0;

@@ -23,6 +23,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "google/protobuf/util/json_util.h"
@@ -36,6 +37,7 @@
 #include "secondvoice/v1/dealer_service.grpc.pb.h"
 #include "secondvoice/v1/lead_intake.grpc.pb.h"
 #include "secondvoice/v1/lead_service.grpc.pb.h"
+#include "secondvoice/v1/scheduling.grpc.pb.h"
 #include "services/cli/args.h"
 
 namespace secondvoice::cli {
@@ -81,6 +83,17 @@ commands:
   lead get ID
   lead search --dealer=ID [--phone=...] [--email=...] [--customer-id=...] [--crm-lead-id=...]
               [--campaign=ID]
+  calls --campaign=ID [--dealer=ID] [--until=RFC3339] [--all]
+                                     who will be called today (until the end of the dealer's
+                                     day), in order, and why; --all adds the leads that are due
+                                     but may not be contacted, with every reason
+  why LEAD_ID                        whether the lead may be contacted now, and if not why not;
+                                     its cadence so far and what it still misses
+  close LEAD_ID --as=not-reached|not-interested|lost [--reason=TEXT]
+                                     refused until the cadence is complete (not reached) or the
+                                     customer said so in a conversation (not interested, lost)
+  claim --queue=ID [--max=N] [--lease=SECONDS] [--wait=MS]
+                                     claim the next leads of a queue under a lease (agent token)
 )";
 
 // A failure to report: the message, and whether it was a usage error (exit 2) or not (exit 1).
@@ -840,6 +853,163 @@ std::optional<Failure> Suppress(const Client& client, const Args& args) {
   return std::nullopt;
 }
 
+// "2026-11-23 14:05 CET" in `zone` (UTC when unknown).
+std::string LocalTime(const google::protobuf::Timestamp& t, const std::string& zone) {
+  if (t.seconds() == 0 && t.nanos() == 0) return "";
+  absl::TimeZone tz = absl::UTCTimeZone();
+  if (!zone.empty()) absl::LoadTimeZone(zone, &tz);
+  return absl::FormatTime("%Y-%m-%d %H:%M %Z", absl::FromUnixSeconds(t.seconds()), tz);
+}
+
+std::string ActionText(pb::ContactAction action) {
+  switch (action) {
+    case pb::CONTACT_ACTION_CALL:
+      return "call";
+    case pb::CONTACT_ACTION_MESSAGE:
+      return "message";
+    default:
+      return "-";
+  }
+}
+
+std::string ClassText(pb::ClaimClass c) {
+  const std::string name = absl::AsciiStrToLower(pb::ClaimClass_Name(c));
+  absl::string_view rest = name;
+  absl::ConsumePrefix(&rest, "claim_class_");
+  return absl::StrReplaceAll(rest, {{"_", " "}});
+}
+
+std::string BlocksText(const google::protobuf::RepeatedPtrField<pb::Ineligibility>& blocks) {
+  std::vector<std::string> parts;
+  for (const auto& b : blocks) parts.push_back(b.explanation());
+  return absl::StrJoin(parts, "; ");
+}
+
+std::optional<Failure> Calls(const Client& client, const Args& args) {
+  pb::ListCallListRequest req;
+  auto campaign = ParseId(args.GetOr("campaign", ""));
+  if (!campaign) return Usage("--campaign=ID is required");
+  req.set_campaign_id(*campaign);
+  req.set_dealer_id(args.GetOr("dealer", ""));
+  req.set_include_ineligible(args.Has("all"));
+  if (auto f = SetTime(args, "until", req.mutable_until())) return f;
+  req.mutable_page()->set_page_size(500);
+  auto stub = pb::Scheduling::NewStub(client.channel());
+  std::vector<pb::CallListEntry> entries;
+  if (auto f = client.CallAll(
+          *stub, &pb::Scheduling::Stub::ListCallList, req,
+          [](const pb::ListCallListResponse& r) -> const auto& { return r.entries(); }, &entries)) {
+    return f;
+  }
+  if (client.json()) {
+    pb::ListCallListResponse all;
+    for (const auto& e : entries) *all.add_entries() = e;
+    PrintJson(all);
+    return std::nullopt;
+  }
+  std::vector<std::vector<std::string>> rows;
+  size_t eligible = 0;
+  for (const auto& e : entries) {
+    if (e.eligible()) ++eligible;
+    rows.push_back({absl::StrCat(e.lead_id()), e.dealer_id(),
+                    absl::StrCat(e.first_name(), " ", e.last_name()),
+                    LocalTime(e.at(), e.time_zone()), ClassText(e.claim_class()),
+                    e.eligible() ? ActionText(e.action()) : "no",
+                    e.eligible() ? e.reason() : BlocksText(e.blocks())});
+  }
+  PrintTable({"LEAD", "DEALER", "NAME", "DUE", "CLASS", "CONTACT", "WHY"}, rows);
+  std::cout << eligible << " to contact";
+  if (args.Has("all")) std::cout << ", " << entries.size() - eligible << " due but blocked";
+  std::cout << "\n";
+  return std::nullopt;
+}
+
+std::optional<Failure> Why(const Client& client, const Args& args) {
+  std::optional<Failure> failure;
+  auto id = ParseId(RequireWord(args, 1, "lead id", failure));
+  if (failure) return failure;
+  if (!id) return Usage("the lead id must be a number above 0");
+  pb::ExplainLeadRequest req;
+  req.set_lead_id(*id);
+  auto stub = pb::Scheduling::NewStub(client.channel());
+  pb::ExplainLeadResponse r;
+  if (auto f = client.Call(*stub, &pb::Scheduling::Stub::ExplainLead, req, &r)) return f;
+  if (client.json()) {
+    PrintJson(r);
+    return std::nullopt;
+  }
+  const std::string status_name = absl::AsciiStrToLower(pb::LeadStatus_Name(r.lead_status()));
+  absl::string_view status = status_name;
+  absl::ConsumePrefix(&status, "lead_status_");
+  std::cout << "lead " << r.lead_id() << " (" << status << "): ";
+  if (r.eligible()) {
+    std::cout << "may be contacted now: " << ActionText(r.action()) << ", " << r.reason() << "\n";
+  } else {
+    std::cout << "not now\n";
+    for (const auto& b : r.blocks()) std::cout << "  - " << b.explanation() << "\n";
+    if (r.has_next_contact_at()) {
+      std::cout << "  next look: " << LocalTime(r.next_contact_at(), r.time_zone()) << "\n";
+    }
+  }
+  const pb::CadenceProgress& c = r.cadence();
+  std::cout << "cadence: " << c.call_attempts() << " calls on " << c.call_days() << " days ("
+            << (c.call_dayparts().empty() ? "no dayparts" : absl::StrJoin(c.call_dayparts(), ", "))
+            << "), " << c.messages_sent() << " messages"
+            << (c.dialogue() ? ", the customer was reached" : "") << "\n";
+  std::cout << (c.complete() ? std::string("cadence complete: may be closed as not reached\n")
+                             : absl::StrCat("before not reached: ", c.missing(), "\n"));
+  return std::nullopt;
+}
+
+std::optional<Failure> Close(const Client& client, const Args& args) {
+  std::optional<Failure> failure;
+  auto id = ParseId(RequireWord(args, 1, "lead id", failure));
+  if (failure) return failure;
+  if (!id) return Usage("the lead id must be a number above 0");
+  auto status =
+      ParseEnum<pb::LeadStatus>(args.GetOr("as", ""), &pb::LeadStatus_Parse, "LEAD_STATUS_CLOSED_");
+  if (!status) return Usage("--as must be not-reached, not-interested or lost");
+  pb::CloseLeadRequest req;
+  req.set_lead_id(*id);
+  req.set_status(*status);
+  req.set_reason(args.GetOr("reason", ""));
+  auto stub = pb::Scheduling::NewStub(client.channel());
+  pb::CloseLeadResponse r;
+  if (auto f = client.Call(*stub, &pb::Scheduling::Stub::CloseLead, req, &r)) return f;
+  if (client.json()) {
+    PrintJson(r);
+  } else {
+    std::cout << "lead " << *id << " closed as " << args.GetOr("as", "") << "\n";
+  }
+  return std::nullopt;
+}
+
+std::optional<Failure> ClaimCommand(const Client& client, const Args& args) {
+  pb::ClaimLeadsRequest req;
+  req.set_queue_id(args.GetOr("queue", ""));
+  if (req.queue_id().empty()) return Usage("--queue=ID is required");
+  if (auto f = SetInt(args, "max", [&](int v) { req.set_max_leads(v); })) return f;
+  if (auto f = SetInt(args, "lease", [&](int v) { req.set_lease_seconds(v); })) return f;
+  if (auto f = SetInt(args, "wait", [&](int v) { req.set_wait_ms(v); })) return f;
+  auto stub = pb::Scheduling::NewStub(client.channel());
+  pb::ClaimLeadsResponse r;
+  if (auto f = client.Call(*stub, &pb::Scheduling::Stub::ClaimLeads, req, &r)) return f;
+  if (client.json()) {
+    PrintJson(r);
+    return std::nullopt;
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& l : r.leads()) {
+    rows.push_back({absl::StrCat(l.lead_id()), l.dealer_id(),
+                    absl::StrCat(l.first_name(), " ", l.last_name()), ClassText(l.claim_class()),
+                    ActionText(l.action()), l.route(), l.reason(), absl::StrCat(l.lease_token()),
+                    Time(l.lease_expires_at())});
+  }
+  PrintTable({"LEAD", "DEALER", "NAME", "CLASS", "CONTACT", "ROUTE", "WHY", "TOKEN", "LEASE UNTIL"},
+             rows);
+  return std::nullopt;
+}
+
 }  // namespace
 
 int Main(const std::vector<std::string>& argv) {
@@ -857,7 +1027,8 @@ int Main(const std::vector<std::string>& argv) {
       {"health", {"wait"}},
       {"status", {}},
       {"migrate", {"database-url"}},
-      {"dealer", {"id", "name", "country", "time-zone", "opening-hours", "crm-endpoint", "holidays"}},
+      {"dealer",
+       {"id", "name", "country", "time-zone", "opening-hours", "crm-endpoint", "holidays"}},
       {"queue", {"id", "name", "mode"}},
       {"campaign",
        {"name", "dealer", "queue", "kind", "policy", "caller-id", "calling-hours", "abandon-cap",
@@ -866,6 +1037,10 @@ int Main(const std::vector<std::string>& argv) {
       {"lead", {"dealer", "phone", "email", "customer-id", "crm-lead-id", "campaign"}},
       {"import", {"campaign", "dealer", "sheet", "map"}},
       {"suppress", {"dealer", "channel", "reason"}},
+      {"calls", {"campaign", "dealer", "until", "all"}},
+      {"why", {}},
+      {"close", {"as", "reason"}},
+      {"claim", {"queue", "max", "lease", "wait"}},
   };
   if (auto it = kFlags.find(command); it != kFlags.end()) {
     std::set<std::string> allowed = it->second;
@@ -895,6 +1070,14 @@ int Main(const std::vector<std::string>& argv) {
     failure = Suppress(client, *args);
   } else if (command == "lead") {
     failure = Lead(client, *args);
+  } else if (command == "calls") {
+    failure = Calls(client, *args);
+  } else if (command == "why") {
+    failure = Why(client, *args);
+  } else if (command == "close") {
+    failure = Close(client, *args);
+  } else if (command == "claim") {
+    failure = ClaimCommand(client, *args);
   } else {
     failure = Usage(absl::StrCat("unknown command '", command, "'"));
   }

@@ -11,6 +11,7 @@
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "libs/adf/adf.h"
+#include "libs/calendar/calling_window.h"
 #include "libs/common/log.h"
 #include "libs/common/status_macros.h"
 #include "libs/domain/validate.h"
@@ -346,7 +347,16 @@ grpc::ServerUnaryReactor* LeadIntakeServiceImpl::SubmitFollowUp(
           RETURN_IF_ERROR(
               store::RecordFollowUp(conn, dealer.id, follow_up.crm_lead_id(), reason, lead.id));
           resp->set_lead_id(lead.id);
-          ToProto(absl::Now(), resp->mutable_claimable_at());
+          if (lead.campaign_id == 0) return absl::OkStatus();  // it waits for a campaign
+          // Now, or when the calling window next opens.
+          ASSIGN_OR_RETURN(domain::Campaign campaign, store::GetCampaign(conn, lead.campaign_id));
+          calendar::CallingWindow window;
+          window.tz = tz;
+          ASSIGN_OR_RETURN(window.hours, calendar::ParseWeeklyHours(campaign.calling_hours.empty()
+                                                                        ? dealer.opening_hours
+                                                                        : campaign.calling_hours));
+          ASSIGN_OR_RETURN(window.holidays, calendar::HolidayCalendar::Parse(dealer.holidays));
+          ToProto(calendar::NextOpen(window, absl::Now()), resp->mutable_claimable_at());
           return absl::OkStatus();
         });
       });

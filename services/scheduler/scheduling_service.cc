@@ -260,6 +260,7 @@ grpc::ServerUnaryReactor* SchedulingServiceImpl::ListCallList(grpc::CallbackServ
                    out->set_reason(e.verdict.reason);
                    out->set_eligible(e.verdict.eligible);
                    AddBlocks(e.verdict, out->mutable_blocks());
+                   out->set_time_zone(e.time_zone);
                  }
                  if (!page.next_page_token.empty()) {
                    resp->set_next_page_token(EncodePageToken(page.next_page_token));

@@ -3,6 +3,8 @@
 // FOR UPDATE SKIP LOCKED under a lease, then the window, cadence, consent and suppression rules
 // on every claimed lead), at 1M and at 10M leads over 500 dealers; and in the same run a bare
 // SQL claim (one UPDATE ... SKIP LOCKED statement) from 32 plain connections.
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
@@ -18,6 +20,7 @@
 #include "libs/store/migrations.h"
 #include "libs/store/pg.h"
 #include "libs/store/pool.h"
+#include "libs/store/schedule.h"
 #include "tests/testing/test_postgres.h"
 
 namespace secondvoice {
@@ -56,11 +59,18 @@ void Populate(store::PgConn& conn, int64_t from, int64_t to) {
                             " '06' || (10000000 + g), '+316' || (10000000 + g), 'mobile', true"
                             " FROM ",
                             range));
-    Exec(conn,
-         absl::StrCat("INSERT INTO lead_schedule (lead_id, campaign_id, dealer_id, rank,"
-                      " due_at, claimable_at) SELECT g, 1, ",
-                      dealer, ", 3, now() - interval '1 hour', now() - interval '1 hour' FROM ",
-                      range));
+    // The schedule row with its copy of the lead's facts, as imports write it.
+    Exec(conn, absl::StrCat("INSERT INTO lead_schedule (lead_id, campaign_id, dealer_id, rank,"
+                            " due_at, claimable_at, consent_basis, consent_given_at, first_name,"
+                            " routes, route_values) SELECT g, 1, ",
+                            dealer,
+                            ", 3, now() - interval '1 hour', now() - interval '1 hour',"
+                            " CASE WHEN g % 100 = 42 THEN 'none' ELSE 'opt_in' END,"
+                            " '2025-05-12 00:00:00+02', 'Klant',"
+                            " 'phone' || chr(31) || '+316' || (10000000 + g) || chr(31) ||"
+                            " 'mobile' || chr(31) || 'true' || chr(31) || 'false',"
+                            " ARRAY['+316' || (10000000 + g)] FROM ",
+                            range));
     Exec(conn, absl::StrCat("INSERT INTO suppressions (dealer_id, channel, value, reason)"
                             " SELECT NULL, 'all', '+316' || (10000000 + g), 'objection' FROM ",
                             range, " WHERE g % 2000 = 7"));
@@ -76,9 +86,18 @@ struct Run {
   double p50_ms = 0;
   double p99_ms = 0;
   int64_t claims = 0;
+  // This process's CPU time (user + system) per claim: what the claimer side costs.
+  double client_cpu_us = 0;
 };
 
-Run Summarise(std::vector<std::vector<double>>& per_thread, absl::Duration elapsed) {
+absl::Duration ProcessCpu() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return absl::DurationFromTimeval(usage.ru_utime) + absl::DurationFromTimeval(usage.ru_stime);
+}
+
+Run Summarise(std::vector<std::vector<double>>& per_thread, absl::Duration elapsed,
+              absl::Duration cpu) {
   std::vector<double> all;
   for (auto& v : per_thread) all.insert(all.end(), v.begin(), v.end());
   std::sort(all.begin(), all.end());
@@ -86,6 +105,7 @@ Run Summarise(std::vector<std::vector<double>>& per_thread, absl::Duration elaps
   run.claims = static_cast<int64_t>(all.size());
   run.claims_per_s = all.size() / absl::ToDoubleSeconds(elapsed);
   if (!all.empty()) {
+    run.client_cpu_us = absl::ToDoubleMicroseconds(cpu) / all.size();
     run.p50_ms = all[all.size() / 2];
     run.p99_ms = all[std::min(all.size() - 1, all.size() * 99 / 100)];
   }
@@ -94,6 +114,7 @@ Run Summarise(std::vector<std::vector<double>>& per_thread, absl::Duration elaps
 
 // 32 threads claiming one lead at a time through the engine for `seconds`.
 Run EngineRun(const std::string& url, absl::Duration seconds) {
+  std::cerr << "engine claims\n";
   store::Pool pool({.url = url, .size = kClaimers + 2});
   scheduling::Scheduler scheduler(&pool);
   std::vector<std::vector<double>> latencies(kClaimers);
@@ -112,6 +133,7 @@ Run EngineRun(const std::string& url, absl::Duration seconds) {
     for (auto& t : warm) t.join();
     if (failed) Die("warm-up claims");
   }
+  const absl::Duration cpu_start = ProcessCpu();
   const absl::Time start = absl::Now();
   const absl::Time end = start + seconds;
   std::vector<std::thread> threads;
@@ -134,12 +156,14 @@ Run EngineRun(const std::string& url, absl::Duration seconds) {
   }
   for (auto& t : threads) t.join();
   if (failed) Die("engine claims failed");
-  return Summarise(latencies, absl::Now() - start);
+  return Summarise(latencies, absl::Now() - start, ProcessCpu() - cpu_start);
 }
 
 // 32 plain connections, each running one UPDATE ... SKIP LOCKED statement per claim over the
-// dealers in turn.
-Run BareRun(const std::string& url, absl::Duration seconds) {
+// dealers in turn; with `engine_sql`, the engine's own claim statement (store::ClaimOne) instead,
+// without the rules: what the statement costs by itself.
+Run BareRun(const std::string& url, absl::Duration seconds, bool engine_sql = false) {
+  std::cerr << (engine_sql ? "the engine's statement alone\n" : "bare claims\n");
   static constexpr store::Query kBare = {
       "bare_claim",
       "UPDATE lead_schedule SET due_at = now() + interval '10 minutes',"
@@ -158,6 +182,7 @@ Run BareRun(const std::string& url, absl::Duration seconds) {
   }
   std::vector<std::vector<double>> latencies(kClaimers);
   std::atomic<bool> failed{false};
+  const absl::Duration cpu_start = ProcessCpu();
   const absl::Time start = absl::Now();
   const absl::Time end = start + seconds;
   std::vector<std::thread> threads;
@@ -167,11 +192,24 @@ Run BareRun(const std::string& url, absl::Duration seconds) {
       while (absl::Now() < end) {
         const std::string dealer = absl::StrFormat("d%03d", k++ % kDealers + 1);
         const absl::Time before = absl::Now();
-        auto r = conns[t]->Exec(kBare, {dealer});
+        bool ok = false;
+        if (engine_sql) {
+          store::ClaimProbe probe{.campaign_id = 1,
+                                  .dealer_id = dealer,
+                                  .rank = 3,
+                                  .now = before,
+                                  .lease_until = before + absl::Minutes(10),
+                                  .owner = "sql"};
+          auto r = store::ClaimOne(*conns[t], probe);
+          ok = r.ok() && r->has_value();
+        } else {
+          auto r = conns[t]->Exec(kBare, {dealer});
+          ok = r.ok() && r->rows() == 1;
+        }
         const absl::Time after = absl::Now();
-        if (!r.ok() || r->rows() != 1) {
+        if (!ok) {
           failed = true;
-          std::cerr << "bare claim: " << (r.ok() ? absl::OkStatus() : r.status()) << "\n";
+          std::cerr << "bare claim failed\n";
           return;
         }
         latencies[t].push_back(absl::ToDoubleMilliseconds(after - before));
@@ -180,12 +218,12 @@ Run BareRun(const std::string& url, absl::Duration seconds) {
   }
   for (auto& t : threads) t.join();
   if (failed) Die("bare claims failed");
-  return Summarise(latencies, absl::Now() - start);
+  return Summarise(latencies, absl::Now() - start, ProcessCpu() - cpu_start);
 }
 
 void Print(const std::string& what, int64_t leads, const Run& r) {
-  std::cout << absl::StrFormat("%-8s %11d %9d %12.0f %8.2f %8.2f\n", what, leads, r.claims,
-                               r.claims_per_s, r.p50_ms, r.p99_ms);
+  std::cout << absl::StrFormat("%-8s %11d %9d %12.0f %8.2f %8.2f %12.0f\n", what, leads, r.claims,
+                               r.claims_per_s, r.p50_ms, r.p99_ms, r.client_cpu_us);
 }
 
 int Main(int argc, char** argv) {
@@ -225,19 +263,30 @@ int Main(int argc, char** argv) {
 
   std::cout << "leads over 500 dealers, 32 concurrent claimers, " << seconds
             << " s per run; latency per claim\n";
-  std::cout << "path        leads     claims     claims/s   p50 ms   p99 ms\n";
+  std::cout << "path        leads     claims     claims/s   p50 ms   p99 ms  client us/claim\n";
   std::cerr << "populating " << first << " leads\n";
   Populate(**conn, 1, first);
+  // Every run starts from a vacuumed table, so that no run pays for the dead rows of the one
+  // before it.
+  auto vacuum = [&] { Exec(**conn, "VACUUM ANALYZE lead_schedule"); };
+  vacuum();
   const Run bare_1m = BareRun(*url, absl::Seconds(seconds));
   Print("bare", first, bare_1m);
+  vacuum();
+  Print("stmt", first, BareRun(*url, absl::Seconds(seconds), true));
+  vacuum();
   const Run engine_1m = EngineRun(*url, absl::Seconds(seconds));
   Print("engine", first, engine_1m);
   Run bare = bare_1m, engine = engine_1m;
   if (leads > first) {
     std::cerr << "populating up to " << leads << " leads\n";
     Populate(**conn, first + 1, leads);
+    vacuum();
     bare = BareRun(*url, absl::Seconds(seconds));
     Print("bare", leads, bare);
+    vacuum();
+    Print("stmt", leads, BareRun(*url, absl::Seconds(seconds), true));
+    vacuum();
     engine = EngineRun(*url, absl::Seconds(seconds));
     Print("engine", leads, engine);
   }

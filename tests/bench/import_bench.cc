@@ -40,7 +40,7 @@ namespace pb = ::secondvoice::v1;
 // Writes `rows` list rows as a campaign manager's CSV (';', Dutch header) and, beside it, the
 // same rows already normalised in COPY format for leads, contact_routes and vehicles.
 void Generate(int64_t rows, const std::string& csv_path, std::string* leads, std::string* routes,
-              std::string* vehicles, int64_t campaign) {
+              std::string* vehicles, std::string* schedule, int64_t campaign) {
   static const char* kFirst[] = {"Eva", "Jan", "Sanne", "Daan", "Emma", "Lucas", "Julia", "Sem"};
   static const char* kLast[] = {"de Vries", "Jansen", "Bakker", "Visser", "Smit", "Meijer"};
   static const char* kMake[][2] = {{"Volkswagen", "Golf"},
@@ -73,6 +73,7 @@ void Generate(int64_t rows, const std::string& csv_path, std::string* leads, std
     absl::StrAppend(routes, id, "\t1\temail\t", email, "\t", email, "\tunknown\tt\tf\t\n");
     absl::StrAppend(vehicles, id, "\t0\tcurrent\tf\t", year, "\t", car[0], "\t", car[1],
                     "\t\t\t0\t0\t\n");
+    absl::StrAppend(schedule, id, "\t", campaign, "\tbench\t3\n");
   }
 }
 
@@ -168,9 +169,9 @@ int main(int argc, char** argv) {
   if (!campaigns->CreateCampaign(context().get(), campaign, &c).ok()) Die("campaign");
 
   std::cerr << "generating " << rows << " rows\n";
-  std::string leads, routes, vehicles;
+  std::string leads, routes, vehicles, schedule;
   const std::string csv_path = dir + "/bench.csv";
-  Generate(rows, csv_path, &leads, &routes, &vehicles, 1);
+  Generate(rows, csv_path, &leads, &routes, &vehicles, &schedule, 1);
   const int64_t rss_before_kb = PeakRssKb(daemon);
 
   // 1. The real import path.
@@ -234,6 +235,9 @@ int main(int argc, char** argv) {
                     " odometer_km, price_cents, comments) FROM STDIN",
                     vehicles)
            .ok() ||
+      !conn->CopyIn("COPY lead_schedule (lead_id, campaign_id, dealer_id, rank) FROM STDIN",
+                    schedule)
+           .ok() ||
       !conn->ExecScript("COMMIT").ok()) {
     Die("baseline copy");
   }
@@ -248,7 +252,7 @@ int main(int argc, char** argv) {
       "import path          %.1f s  %.0f rows/s  (CSV -> parse -> libphonenumber -> merge -> "
       "COPY)\n"
       "baseline COPY        %.1f s  %.0f rows/s  (normalised rows into leads, contact_routes, "
-      "vehicles)\n"
+      "vehicles, lead_schedule)\n"
       "ratio import/COPY    %.2f   (target >= 0.5)\n"
       "daemon peak RSS      %.0f MB (%.0f MB before the import; target < 200 MB)\n",
       rows, import_seconds, import_rate, copy_seconds, copy_rate, import_rate / copy_rate, peak_mb,

@@ -1,6 +1,7 @@
 -- Scheduling: one row per lead that may still be contacted, with when it is due next, its claim
--- class, the lease of whoever holds it, and the cadence counts so far (recomputable from
--- attempts). Claims take the first due row of a (campaign, dealer, class) with
+-- class, the lease of whoever holds it, the cadence counts so far (recomputable from attempts),
+-- and a copy of the lead's claim-time facts (origin, lawful basis, names, contact routes) so
+-- that a claim reads one row. The writers in libs/store keep the copy in step. Claims take the first due row of a (campaign, dealer, class) with
 -- FOR UPDATE SKIP LOCKED and push due_at to the lease's end: an expired lease makes the lead
 -- due again by itself, and a crashed claimer loses nothing.
 
@@ -47,14 +48,35 @@ CREATE TABLE lead_schedule (
   messages_last_at  timestamptz,
   last_call_at      timestamptz,
   lockout_until     timestamptz,
-  dialogue          boolean NOT NULL DEFAULT false
+  dialogue          boolean NOT NULL DEFAULT false,
+  origin            text NOT NULL DEFAULT 'list_import',
+  consent_basis     text NOT NULL DEFAULT 'none',
+  consent_given_at  timestamptz,
+  relationship_last_at timestamptz,
+  first_name        text NOT NULL DEFAULT '',
+  last_name         text NOT NULL DEFAULT '',
+  -- The routes as "channel US value US phone_type US usable US preferred", joined by RS (ASCII
+  -- 31 and 30), in position order; route_values their normalised values, for the suppression
+  -- check.
+  routes            text NOT NULL DEFAULT '',
+  route_values      text[] NOT NULL DEFAULT '{}'
 );
 CREATE INDEX lead_schedule_bucket ON lead_schedule (campaign_id, dealer_id, rank, due_at);
 -- Callbacks and CRM follow-ups are few and claimed before list leads, across dealers.
 CREATE INDEX lead_schedule_priority ON lead_schedule (campaign_id, rank, due_at) WHERE rank <= 2;
 
 -- Leads already loaded are due now.
-INSERT INTO lead_schedule (lead_id, campaign_id, dealer_id, rank)
-SELECT id, campaign_id, dealer_id, CASE WHEN origin = 'list_import' THEN 3 ELSE 1 END
+INSERT INTO lead_schedule (lead_id, campaign_id, dealer_id, rank, origin, consent_basis,
+                           consent_given_at, relationship_last_at, first_name, last_name)
+SELECT id, campaign_id, dealer_id, CASE WHEN origin = 'list_import' THEN 3 ELSE 1 END, origin,
+       consent_basis, consent_given_at, relationship_last_at, first_name, last_name
   FROM leads
  WHERE campaign_id IS NOT NULL AND status IN ('new', 'in_progress');
+UPDATE lead_schedule s
+   SET routes = coalesce((SELECT string_agg(r.channel || chr(31) || r.normalized_value || chr(31)
+                                            || r.phone_type || chr(31) || r.usable::text || chr(31)
+                                            || r.preferred::text, chr(30) ORDER BY r.position, r.id)
+                            FROM contact_routes r WHERE r.lead_id = s.lead_id), ''),
+       route_values = ARRAY(SELECT r.normalized_value FROM contact_routes r
+                             WHERE r.lead_id = s.lead_id AND r.normalized_value <> ''
+                             ORDER BY r.position, r.id);
