@@ -324,6 +324,14 @@ class SchedulingTest : public ::testing::Test {
     return out;
   }
 
+  // The explanation given for `block`, or "" when it is not among the reasons.
+  static std::string Explanation(const pb::ExplainLeadResponse& e, pb::EligibilityBlock block) {
+    for (const auto& b : e.blocks()) {
+      if (b.block() == block) return b.explanation();
+    }
+    return "";
+  }
+
   static std::vector<pb::EligibilityBlock> Blocks(const pb::ExplainLeadResponse& e) {
     std::vector<pb::EligibilityBlock> out;
     for (const auto& b : e.blocks()) out.push_back(b.block());
@@ -464,10 +472,12 @@ TEST_F(SchedulingTest, ConsentSuppressionAndHolidaysAreCheckedAtClaimTime) {
   const pb::ExplainLeadResponse why_not = Explain(no_basis);
   EXPECT_FALSE(why_not.eligible());
   EXPECT_THAT(Blocks(why_not), Contains(pb::ELIGIBILITY_BLOCK_NO_CONSENT));
-  EXPECT_THAT(why_not.blocks(0).explanation(), HasSubstr("opt-in or customers of the last 36"));
+  EXPECT_THAT(Explanation(why_not, pb::ELIGIBILITY_BLOCK_NO_CONSENT),
+              HasSubstr("opt-in or customers of the last 36"));
   const pb::ExplainLeadResponse closed_today = Explain(holiday);
   ASSERT_THAT(Blocks(closed_today), Contains(pb::ELIGIBILITY_BLOCK_OUTSIDE_WINDOW));
-  EXPECT_THAT(closed_today.blocks(0).explanation(), HasSubstr("holiday"));
+  EXPECT_THAT(Explanation(closed_today, pb::ELIGIBILITY_BLOCK_OUTSIDE_WINDOW),
+              HasSubstr("holiday"));
   EXPECT_FALSE(closed_today.eligible());
 }
 
@@ -557,7 +567,8 @@ TEST_F(SchedulingTest, AMessageFollowsTheFirstCallAndAnObjectionSuppressesEveryC
   // A second lead objects during its first call: suppressed on every route and closed.
   const int64_t objector = leads_->Add("vandijk", campaign_, domain::LeadOrigin::kListImport,
                                        domain::ConsentBasis::kOptIn, /*email=*/true);
-  pb::ClaimLeadsResponse got = Claim(*stub_, agent_, 1);
+  // The new lead's NOTIFY wakes the claim (the engine knew the queue had nothing due).
+  pb::ClaimLeadsResponse got = Claim(*stub_, agent_, 1, 60, /*wait_ms=*/5000);
   ASSERT_THAT(got.leads(), SizeIs(1));
   ASSERT_EQ(got.leads(0).lead_id(), objector);
   pb::RecordAttemptResponse objected;
