@@ -55,16 +55,18 @@ namespace {
 
 constexpr Query kClaimBucket = {"schedule_claim_bucket",
                                 SV_CLAIM("campaign_id = $1 AND dealer_id = $2 AND rank = $3")};
-constexpr Query kClaimPriority = {
-    "schedule_claim_priority",
-    SV_CLAIM("campaign_id = $1 AND rank = $3 AND ($2::text[] IS NULL OR dealer_id = ANY($2))")};
+// Priority probes say "rank <= 2" in so many words: with rank a parameter, a generic plan could
+// not otherwise use the partial index and would scan every lead.
+constexpr Query kClaimPriority = {"schedule_claim_priority",
+                                  SV_CLAIM("campaign_id = $1 AND rank <= 2 AND rank = $3"
+                                           " AND ($2::text[] IS NULL OR dealer_id = ANY($2))")};
 constexpr Query kNextDueBucket = {
     "schedule_next_due_bucket",
     "SELECT min(due_at) FROM lead_schedule WHERE campaign_id = $1 AND dealer_id = $2"
     " AND rank = $3"};
 constexpr Query kNextDuePriority = {
     "schedule_next_due_priority",
-    "SELECT min(due_at) FROM lead_schedule WHERE campaign_id = $1 AND rank = $3"
+    "SELECT min(due_at) FROM lead_schedule WHERE campaign_id = $1 AND rank <= 2 AND rank = $3"
     " AND ($2::text[] IS NULL OR dealer_id = ANY($2))"};
 constexpr Query kLoad = {"schedule_load",
                          "SELECT " SV_SCHEDULE_COLUMNS " FROM lead_schedule s" SV_SCHEDULE_JOINS
