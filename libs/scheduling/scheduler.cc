@@ -264,6 +264,19 @@ absl::StatusOr<std::shared_ptr<Scheduler::QueueState>> Scheduler::Queue(absl::st
     if (current != nullptr) current->reloading = false;
     return q.status();
   }
+  if (current != nullptr && !current->stale) {
+    // A reload because the settings aged: what the hints say about due times still holds (a
+    // change to the schedule sends a NOTIFY that resets them), so the claimers do not probe
+    // every empty bucket again at once.
+    for (Bucket& b : (*q)->buckets) {
+      auto it = current->index.find(std::make_pair(b.campaign_id, b.dealer_id));
+      if (it != current->index.end()) b.hint = current->buckets[it->second].hint;
+    }
+    for (auto& [campaign, hints] : (*q)->priority_hint) {
+      auto it = current->priority_hint.find(campaign);
+      if (it != current->priority_hint.end()) hints = it->second;
+    }
+  }
   queues_[std::string(queue_id)] = *q;
   return *q;
 }

@@ -24,6 +24,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "google/protobuf/util/json_util.h"
@@ -33,12 +34,14 @@
 #include "libs/store/migrations.h"
 #include "libs/store/pg.h"
 #include "secondvoice/v1/admin_service.grpc.pb.h"
+#include "secondvoice/v1/agent_service.grpc.pb.h"
 #include "secondvoice/v1/campaign_service.grpc.pb.h"
 #include "secondvoice/v1/dealer_service.grpc.pb.h"
 #include "secondvoice/v1/lead_intake.grpc.pb.h"
 #include "secondvoice/v1/lead_service.grpc.pb.h"
 #include "secondvoice/v1/scheduling.grpc.pb.h"
 #include "services/cli/args.h"
+#include "services/cli/sim_agents.h"
 
 namespace secondvoice::cli {
 namespace {
@@ -62,6 +65,9 @@ commands:
   dealer get ID | dealer list
   queue create --id=ID --name=NAME [--mode=preview|progressive|predictive]
   queue get ID | queue list
+  queue status ID                    how the queue dials now and why: mode (and fallback),
+                                     dial level, answer rate, ring and handle times, agents,
+                                     abandon rates (24 h, 30 days) against the cap
   campaign create --name=NAME --dealer=ID [--dealer=ID ...] --queue=ID
                   --kind=passive-list|second-voice --caller-id=+31201234567
                   [--policy=opt-in-only|opt-in-or-existing-customer] [--existing-customer-months=N]
@@ -94,6 +100,10 @@ commands:
                                      customer said so in a conversation (not interested, lost)
   claim --queue=ID [--max=N] [--lease=SECONDS] [--wait=MS]
                                      claim the next leads of a queue under a lease (agent token)
+  agents --queue=ID [--count=N] [--for=DURATION] [--wrap=DURATION] [--seed=N]
+                                     simulated agents work the queue over AgentService for a
+                                     while (default 3 agents for 30s; agent token); prints what
+                                     they do and a summary
 )";
 
 // A failure to report: the message, and whether it was a usage error (exit 2) or not (exit 1).
@@ -446,7 +456,8 @@ void PrintQueues(const Client& client, const std::vector<pb::Queue>& queues) {
 
 std::optional<Failure> Queue(const Client& client, const Args& args) {
   std::optional<Failure> failure;
-  const std::string verb = RequireWord(args, 1, "queue command (create, get, list)", failure);
+  const std::string verb =
+      RequireWord(args, 1, "queue command (create, get, list, status)", failure);
   if (failure) return failure;
   auto stub = pb::DealerService::NewStub(client.channel());
   if (verb == "create") {
@@ -483,7 +494,78 @@ std::optional<Failure> Queue(const Client& client, const Args& args) {
     PrintQueues(client, all);
     return std::nullopt;
   }
+  if (verb == "status") {
+    pb::GetQueueStatusRequest req;
+    req.set_queue_id(RequireWord(args, 2, "queue id", failure));
+    if (failure) return failure;
+    auto agents = pb::AgentService::NewStub(client.channel());
+    pb::QueueStatus out;
+    if (auto f = client.Call(*agents, &pb::AgentService::Stub::GetQueueStatus, req, &out)) {
+      return f;
+    }
+    if (client.json()) {
+      PrintJson(out);
+      return std::nullopt;
+    }
+    auto mode = [](pb::DialingMode m) {
+      return EnumText<pb::DialingMode>(m, &pb::DialingMode_Name, "DIALING_MODE_");
+    };
+    const pb::PacingEstimates& e = out.estimates();
+    std::cout << absl::StrFormat(
+        "queue %s: %s (configured %s), dial level %.2f\n"
+        "agents: %d available, %d talking, %d in wrap-up; %d call(s) in flight; %d lead(s) due\n"
+        "estimates from %d calls: answer rate %.1f%%, ring to answer %.1f s, handle %.1f s\n"
+        "abandoned: %.2f%% of answered over 24 h, %.2f%% over 30 days (cap %.1f%%)\n",
+        out.queue_id(), mode(out.dialing_mode()), mode(out.configured_mode()), out.dial_level(),
+        e.agents_available(), e.agents_talking(), e.agents_wrap_up(), out.calls_in_flight(),
+        out.leads_ready(), e.sample_calls(), 100 * e.answer_probability(), e.mean_ring_seconds(),
+        e.mean_handle_seconds(), out.abandon_rate_24h_percent(), out.abandon_rate_30d_percent(),
+        out.abandon_cap_percent());
+    if (!out.fallback_reason().empty()) std::cout << "fallback: " << out.fallback_reason() << "\n";
+    if (!out.decision().empty()) std::cout << "last decision: " << out.decision() << "\n";
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& c : out.campaigns()) {
+      rows.push_back({absl::StrCat(c.campaign_id()),
+                      absl::StrFormat("%.2f%%", c.abandon_rate_24h_percent()),
+                      absl::StrFormat("%.2f%%", c.abandon_rate_30d_percent()),
+                      absl::StrFormat("%.1f%%", c.abandon_cap_percent())});
+    }
+    if (!rows.empty()) PrintTable({"CAMPAIGN", "ABANDON 24H", "ABANDON 30D", "CAP"}, rows);
+    return std::nullopt;
+  }
   return Usage(absl::StrCat("unknown queue command '", verb, "'"));
+}
+
+std::optional<Failure> Agents(const Client& client, const Args& args) {
+  SimAgentsOptions o;
+  o.queue_id = args.GetOr("queue", "");
+  if (o.queue_id.empty()) return Usage("--queue is required");
+  if (auto f = SetInt(args, "count", [&](int v) { o.count = v; })) return f;
+  int64_t seed = 1;
+  if (auto f = SetInt(args, "seed", [&](int v) { seed = v; })) return f;
+  o.seed = static_cast<uint64_t>(seed);
+  for (auto [flag, target] : {std::pair{"for", &o.run_for}, std::pair{"wrap", &o.wrap}}) {
+    if (auto v = args.Get(flag)) {
+      if (!absl::ParseDuration(*v, target) || *target < absl::ZeroDuration()) {
+        return Usage(absl::StrCat("--", flag, " must be a duration such as 30s or 2m"));
+      }
+    }
+  }
+  o.token = Client::Env("SECONDVOICE_TOKEN", "");
+  if (auto t = args.Get("token")) o.token = *t;
+  absl::Mutex mu;
+  o.print = [&mu](const std::string& line) {
+    absl::MutexLock lock(&mu);
+    std::cout << line << "\n" << std::flush;
+  };
+  absl::StatusOr<SimAgentsResult> r = RunSimulatedAgents(client.channel(), o);
+  if (!r.ok()) return Failure{std::string(r.status().message()), false};
+  std::cout << absl::StrFormat(
+      "%d agent(s) for %s: %d lead(s) offered, %d customer(s) put through (%d with their "
+      "story), %d outcome(s) recorded, %d appointment(s), %d error(s)\n",
+      o.count, absl::FormatDuration(o.run_for), r->offers, r->connected, r->with_story, r->outcomes,
+      r->appointments, r->errors);
+  return r->errors > 0 ? std::optional<Failure>(Failure{"agents saw errors", false}) : std::nullopt;
 }
 
 // ---- campaigns ----------------------------------------------------------------------------
@@ -1041,6 +1123,7 @@ int Main(const std::vector<std::string>& argv) {
       {"why", {}},
       {"close", {"as", "reason"}},
       {"claim", {"queue", "max", "lease", "wait"}},
+      {"agents", {"queue", "count", "for", "wrap", "seed"}},
   };
   if (auto it = kFlags.find(command); it != kFlags.end()) {
     std::set<std::string> allowed = it->second;
@@ -1078,6 +1161,8 @@ int Main(const std::vector<std::string>& argv) {
     failure = Close(client, *args);
   } else if (command == "claim") {
     failure = ClaimCommand(client, *args);
+  } else if (command == "agents") {
+    failure = Agents(client, *args);
   } else {
     failure = Usage(absl::StrCat("unknown command '", command, "'"));
   }

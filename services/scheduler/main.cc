@@ -2,6 +2,7 @@
 // PostgreSQL at --database_url; SIGTERM or SIGINT shut it down gracefully.
 #include <malloc.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -13,6 +14,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/status/statusor.h"
 #include "libs/common/log.h"
 #include "services/scheduler/server.h"
 
@@ -27,6 +29,16 @@ ABSL_FLAG(int, workers, 8, "threads that run database work for RPCs");
 ABSL_FLAG(int, db_pool_size, 8, "PostgreSQL connections at most");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(5),
           "how long running calls may take to finish on SIGTERM");
+ABSL_FLAG(std::string, carrier, "realistic",
+          "the simulated carrier's profile: realistic (ring, talk and answer rates of a BDC "
+          "day), quick (calls resolve in about a second; tests) or demo (ten-second talks)");
+ABSL_FLAG(uint64_t, carrier_seed, 1, "seed of the simulated carrier");
+ABSL_FLAG(double, answer_rate, -1,
+          "the simulated carrier's person-answer rate, 0..1 (default: the profile's)");
+ABSL_FLAG(std::string, caller_id, "+31201234567", "the caller ID shown on every call (E.164)");
+ABSL_FLAG(absl::Duration, ring_timeout, absl::Seconds(25),
+          "how long a call rings before the dialer gives up (at least 15s)");
+ABSL_FLAG(std::string, replica, "", "this replica's name in lease owners (default: host:pid)");
 
 namespace {
 
@@ -78,6 +90,28 @@ int main(int argc, char** argv) {
   options.db_pool_size = absl::GetFlag(FLAGS_db_pool_size);
   if (options.workers < 1 || options.db_pool_size < 1) {
     return Fail("--workers and --db_pool_size must be at least 1");
+  }
+
+  absl::StatusOr<secondvoice::telephony::CarrierProfile> carrier =
+      secondvoice::scheduler::CarrierProfileNamed(absl::GetFlag(FLAGS_carrier));
+  if (!carrier.ok()) return Fail(std::string(carrier.status().message()));
+  options.carrier = *std::move(carrier);
+  if (const double rate = absl::GetFlag(FLAGS_answer_rate); rate >= 0) {
+    if (rate > 1) return Fail("--answer_rate must be between 0 and 1");
+    options.carrier.answer_rate = rate;
+  }
+  options.carrier_seed = absl::GetFlag(FLAGS_carrier_seed);
+  options.dialer.caller_id = absl::GetFlag(FLAGS_caller_id);
+  if (options.dialer.caller_id.empty()) return Fail("--caller_id is required");
+  options.dialer.ring_timeout = absl::GetFlag(FLAGS_ring_timeout);
+  if (options.dialer.ring_timeout < secondvoice::telephony::kMinRingTimeout) {
+    return Fail("--ring_timeout must be at least 15s");
+  }
+  options.dialer.owner = absl::GetFlag(FLAGS_replica);
+  if (options.dialer.owner.empty()) {
+    char host[256] = {0};
+    gethostname(host, sizeof(host) - 1);
+    options.dialer.owner = std::string(host) + ":" + std::to_string(getpid());
   }
 
   Server server(std::move(options));

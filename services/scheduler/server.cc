@@ -22,6 +22,11 @@ Server::Server(ServerOptions options)
       waiters_(std::make_unique<WorkerPool>(options_.waiting_claims,
                                             static_cast<size_t>(options_.waiting_claims))),
       scheduler_(std::make_unique<scheduling::Scheduler>(&db_->pool())),
+      loop_(std::make_unique<telephony::RealLoop>()),
+      carrier_(std::make_unique<telephony::SimulatedCarrier>(loop_.get(), options_.carrier,
+                                                             options_.carrier_seed)),
+      dialer_(std::make_unique<Dialer>(&db_->pool(), scheduler_.get(), workers_.get(), loop_.get(),
+                                       carrier_.get(), options_.dialer)),
       env_{.db = db_.get(),
            .workers = workers_.get(),
            .tokens = &options_.tokens,
@@ -32,7 +37,8 @@ Server::Server(ServerOptions options)
       campaigns_(env_),
       leads_(env_),
       intake_(env_),
-      scheduling_(env_) {}
+      scheduling_(env_),
+      agents_(env_, dialer_.get()) {}
 
 Server::~Server() { Shutdown(absl::ZeroDuration()); }
 
@@ -47,6 +53,7 @@ absl::Status Server::Start() {
   builder.RegisterService(&leads_);
   builder.RegisterService(&intake_);
   builder.RegisterService(&scheduling_);
+  builder.RegisterService(&agents_);
   // List imports stream files of many MB in chunks; a chunk may be up to 4 MiB.
   builder.SetMaxReceiveMessageSize(8 << 20);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
@@ -63,6 +70,7 @@ absl::Status Server::Start() {
   listener_ = std::make_unique<store::Listener>(
       options_.database_url, store::kScheduleChannel,
       [this](absl::string_view payload) { scheduler_->OnNotify(payload); });
+  dialer_->Start();
   return absl::OkStatus();
 }
 
@@ -84,11 +92,45 @@ void Server::Shutdown(absl::Duration grace) {
     server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
   }
   listener_.reset();
+  dialer_->Stop();     // hangs up and gives back what it holds, through the workers
   scheduler_->Stop();  // waiting claims return now
   waiters_.reset();
   workers_.reset();  // runs what is queued; every call has finished now
   db_.reset();
   SV_LOG(Info) << "shut down";
+}
+
+absl::StatusOr<telephony::CarrierProfile> CarrierProfileNamed(absl::string_view name) {
+  telephony::CarrierProfile p;
+  if (name == "realistic") return p;
+  if (name == "quick") {
+    p.answer_rate = 0.6;
+    p.hour_factor = telephony::CarrierProfile::FlatHours();  // the same at any hour
+    p.person_ring = {absl::Milliseconds(800), 0.3};
+    p.machine_ring = {absl::Seconds(1), 0.2};
+    p.talk = {absl::Seconds(2), 0.3};
+    p.patience = {absl::Seconds(8), 0.2};
+    p.machine_detection = absl::Milliseconds(300);
+    p.setup = absl::Milliseconds(100);
+    p.busy_after = absl::Milliseconds(500);
+    p.failed_after = absl::Milliseconds(300);
+    // Nothing rings out: the rest is machines, busy lines and failures.
+    p.machine_share = 0.4;
+    p.busy_share = 0.4;
+    p.failed_share = 0.2;
+    return p;
+  }
+  if (name == "demo") {
+    // A shift one can watch: conversations of about ten seconds, the rest as in the field.
+    p.answer_rate = 0.35;
+    p.person_ring = {absl::Seconds(3), 0.4};
+    p.machine_ring = {absl::Seconds(5), 0.2};
+    p.talk = {absl::Seconds(10), 0.4};
+    p.patience = {absl::Seconds(8), 0.3};
+    return p;
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("carrier profile: \"", name, "\" is not one of realistic, quick, demo"));
 }
 
 }  // namespace secondvoice::scheduler

@@ -14,7 +14,11 @@
 #include "libs/common/worker_pool.h"
 #include "libs/scheduling/scheduler.h"
 #include "libs/store/listener.h"
+#include "libs/telephony/event_loop.h"
+#include "libs/telephony/sim_carrier.h"
+#include "services/scheduler/agent_service.h"
 #include "services/scheduler/database.h"
+#include "services/scheduler/dialer.h"
 #include "services/scheduler/lead_intake_service.h"
 #include "services/scheduler/rpc.h"
 #include "services/scheduler/scheduling_service.h"
@@ -33,7 +37,17 @@ struct ServerOptions {
   int waiting_claims = 32;
   int db_pool_size = 8;
   absl::Duration db_check_interval = absl::Seconds(1);
+  // The telephony behind the dialer: the simulated carrier (the one stand-in; a real carrier
+  // adapter implements the same port).
+  telephony::CarrierProfile carrier;
+  uint64_t carrier_seed = 1;
+  DialerOptions dialer;
 };
+
+// The simulated carrier's profiles: "realistic" (the default: ring, talk and answer rates of a
+// BDC day), "quick" (calls resolve in about a second, nothing rings out: tests) and "demo"
+// (ten-second conversations one can watch).
+absl::StatusOr<telephony::CarrierProfile> CarrierProfileNamed(absl::string_view name);
 
 class Server {
  public:
@@ -61,6 +75,10 @@ class Server {
   std::unique_ptr<scheduling::Scheduler> scheduler_;
   // Wakes waiting claims and drops stale hints when any replica changes the schedule.
   std::unique_ptr<store::Listener> listener_;
+  // The dialer's time and its carrier (real time; the loop outlives both).
+  std::unique_ptr<telephony::RealLoop> loop_;
+  std::unique_ptr<telephony::SimulatedCarrier> carrier_;
+  std::unique_ptr<Dialer> dialer_;
   Env env_;
   AdminServiceImpl admin_;
   DealerServiceImpl dealers_;
@@ -68,6 +86,7 @@ class Server {
   LeadServiceImpl leads_;
   LeadIntakeServiceImpl intake_;
   SchedulingServiceImpl scheduling_;
+  AgentServiceImpl agents_;
   absl::Mutex mu_;
   std::unique_ptr<grpc::Server> server_ ABSL_GUARDED_BY(mu_);
   bool shut_down_ ABSL_GUARDED_BY(mu_) = false;

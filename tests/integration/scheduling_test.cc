@@ -30,6 +30,7 @@
 #include "tests/testing/scheduler_harness.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/test_postgres.h"
+#include "tests/testing/world.h"
 
 namespace secondvoice {
 namespace {
@@ -37,7 +38,9 @@ namespace {
 namespace pb = ::secondvoice::v1;
 using ::secondvoice::testing::Daemon;
 using ::secondvoice::testing::IsOk;
+using ::secondvoice::testing::Leads;
 using ::secondvoice::testing::SchedulerHarness;
+using ::secondvoice::testing::SetUpWorld;
 using ::testing::Contains;
 using ::testing::HasSubstr;
 using ::testing::SizeIs;
@@ -45,107 +48,6 @@ using ::testing::SizeIs;
 std::unique_ptr<grpc::ClientContext> Ctx(const std::string& token) {
   return SchedulerHarness::Context(token);
 }
-
-// Dealers open around the clock with no holidays, so that the tests do not depend on the hour
-// they run at; the calendar's own rules are unit-tested.
-void SetUpWorld(const std::shared_ptr<grpc::Channel>& channel, const std::string& admin,
-                const std::string& manager, int64_t* list_campaign,
-                int64_t* second_voice_campaign = nullptr) {
-  auto dealers = pb::DealerService::NewStub(channel);
-  for (const char* id : {"vandijk", "jansen"}) {
-    pb::CreateDealerRequest req;
-    req.mutable_dealer()->set_id(id);
-    req.mutable_dealer()->set_name(id);
-    req.mutable_dealer()->set_country("NL");
-    req.mutable_dealer()->set_time_zone("Europe/Amsterdam");
-    req.mutable_dealer()->set_opening_hours("Mon-Sun 00:00-24:00");
-    req.mutable_dealer()->set_holidays("none");
-    pb::Dealer out;
-    ASSERT_THAT(dealers->CreateDealer(Ctx(admin).get(), req, &out), IsOk());
-  }
-  pb::CreateQueueRequest queue;
-  queue.mutable_queue()->set_id("bdc-nl");
-  queue.mutable_queue()->set_name("BDC");
-  pb::Queue q;
-  ASSERT_THAT(dealers->CreateQueue(Ctx(admin).get(), queue, &q), IsOk());
-  auto campaigns = pb::CampaignService::NewStub(channel);
-  auto create = [&](pb::CampaignKind kind, std::vector<std::string> ids) {
-    pb::CreateCampaignRequest req;
-    req.mutable_campaign()->set_name("campaign");
-    req.mutable_campaign()->set_kind(kind);
-    for (const auto& id : ids) req.mutable_campaign()->add_dealer_ids(id);
-    req.mutable_campaign()->set_queue_id("bdc-nl");
-    req.mutable_campaign()->set_caller_id("+31201234567");
-    req.mutable_campaign()->set_marketing_policy(pb::MARKETING_POLICY_OPT_IN_OR_EXISTING_CUSTOMER);
-    pb::Campaign out;
-    EXPECT_THAT(campaigns->CreateCampaign(Ctx(manager).get(), req, &out), IsOk());
-    pb::SetCampaignStateRequest active;
-    active.set_id(out.id());
-    active.set_state(pb::CAMPAIGN_STATE_ACTIVE);
-    pb::Campaign ignored;
-    EXPECT_THAT(campaigns->SetCampaignState(Ctx(manager).get(), active, &ignored), IsOk());
-    return out.id();
-  };
-  *list_campaign = create(pb::CAMPAIGN_KIND_PASSIVE_LIST, {"vandijk", "jansen"});
-  if (second_voice_campaign) {
-    *second_voice_campaign = create(pb::CAMPAIGN_KIND_SECOND_VOICE, {"vandijk"});
-  }
-}
-
-class Leads {
- public:
-  explicit Leads(const std::string& url) {
-    auto conn = store::PgConn::Connect(url, absl::Seconds(5));
-    EXPECT_THAT(conn.status(), IsOk());
-    conn_ = *std::move(conn);
-  }
-
-  // A lead with one fixed-line number (it cannot take SMS) and an e-mail address when `email`,
-  // opted in.
-  int64_t Add(const std::string& dealer, int64_t campaign,
-              domain::LeadOrigin origin = domain::LeadOrigin::kListImport,
-              domain::ConsentBasis basis = domain::ConsentBasis::kOptIn, bool email = false) {
-    domain::Lead lead;
-    lead.dealer_id = dealer;
-    lead.campaign_id = campaign;
-    lead.origin = origin;
-    lead.kind = origin == domain::LeadOrigin::kListImport ? domain::LeadKind::kPassive
-                                                          : domain::LeadKind::kActive;
-    lead.first_name = absl::StrCat("Klant", ++n_);
-    lead.consent.basis = basis;
-    lead.consent.given_at = absl::Now() - absl::Hours(24 * 30);
-    const std::string number = absl::StrCat("+3130", 1000000 + n_);
-    lead.contact_routes.push_back({.channel = domain::Channel::kPhone,
-                                   .raw_value = number,
-                                   .normalized_value = number,
-                                   .phone_type = domain::PhoneType::kFixedLine,
-                                   .usable = true});
-    if (email) {
-      const std::string address = absl::StrCat("klant", n_, "@example.nl");
-      lead.contact_routes.push_back({.channel = domain::Channel::kEmail,
-                                     .raw_value = address,
-                                     .normalized_value = address,
-                                     .usable = true});
-    }
-    EXPECT_THAT(store::InsertLead(*conn_, lead, "test"), IsOk());
-    numbers_[lead.id] = number;
-    return lead.id;
-  }
-
-  const std::string& Number(int64_t lead) { return numbers_[lead]; }
-  store::PgConn& conn() { return *conn_; }
-
-  int64_t Count(const std::string& sql) {
-    auto r = conn_->ExecOnce({"count", sql.c_str()});
-    EXPECT_THAT(r.status(), IsOk());
-    return r.ok() ? r->GetInt64(0, 0) : -1;
-  }
-
- private:
-  std::unique_ptr<store::PgConn> conn_;
-  int n_ = 0;
-  absl::flat_hash_map<int64_t, std::string> numbers_;
-};
 
 pb::ClaimLeadsResponse Claim(pb::Scheduling::Stub& stub, const std::string& token, int max,
                              int lease_seconds = 60, int wait_ms = 0,

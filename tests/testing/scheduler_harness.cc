@@ -12,8 +12,9 @@
 
 namespace secondvoice::testing {
 
-std::unique_ptr<SchedulerHarness> SchedulerHarness::Start(const std::string& database_url,
-                                                          absl::Duration check_interval) {
+std::unique_ptr<SchedulerHarness> SchedulerHarness::Start(
+    const std::string& database_url, absl::Duration check_interval,
+    const std::function<void(scheduler::ServerOptions&)>& configure) {
   scheduler::ServerOptions options;
   options.listen = "127.0.0.1:0";
   options.database_url = database_url;
@@ -25,6 +26,8 @@ std::unique_ptr<SchedulerHarness> SchedulerHarness::Start(const std::string& dat
   options.tokens.Add(kAgentToken, {.name = "agent", .role = auth::Role::kAgent, .dealer_ids = {}});
   options.tokens.Add(kCrmToken,
                      {.name = "crm:vandijk", .role = auth::Role::kCrm, .dealer_ids = {"vandijk"}});
+  options.carrier = *scheduler::CarrierProfileNamed("quick");
+  if (configure) configure(options);
   auto harness = std::unique_ptr<SchedulerHarness>(new SchedulerHarness());
   harness->server_ = std::make_unique<scheduler::Server>(std::move(options));
   absl::Status started = harness->server_->Start();

@@ -3,6 +3,7 @@
 #ifndef SECONDVOICE_TESTS_TESTING_SCHEDULER_HARNESS_H_
 #define SECONDVOICE_TESTS_TESTING_SCHEDULER_HARNESS_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -22,8 +23,10 @@ inline constexpr char kCrmToken[] = "test-crm-vandijk";
 class SchedulerHarness {
  public:
   // Starts the server and waits until health says SERVING (fails the test otherwise).
+  // The dialer's carrier is the quick simulated profile; `configure` may change any option.
   static std::unique_ptr<SchedulerHarness> Start(
-      const std::string& database_url, absl::Duration check_interval = absl::Milliseconds(100));
+      const std::string& database_url, absl::Duration check_interval = absl::Milliseconds(100),
+      const std::function<void(scheduler::ServerOptions&)>& configure = nullptr);
   ~SchedulerHarness();
 
   std::shared_ptr<grpc::Channel> channel() const { return channel_; }

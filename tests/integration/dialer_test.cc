@@ -1,0 +1,335 @@
+// The dialer over real gRPC and PostgreSQL with the simulated carrier: agents in sessions take
+// calls in every dialing mode and their outcomes land in the leads' attempts; the queue explains
+// its pace; a killed stream loses neither the lead nor the attempt, and a reconnecting agent
+// resumes its wrap-up.
+#include <deque>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "gmock/gmock.h"
+#include "grpcpp/client_context.h"
+#include "gtest/gtest.h"
+#include "libs/telephony/sim_carrier.h"
+#include "secondvoice/v1/agent_service.grpc.pb.h"
+#include "services/cli/sim_agents.h"
+#include "tests/testing/scheduler_harness.h"
+#include "tests/testing/status_matchers.h"
+#include "tests/testing/test_postgres.h"
+#include "tests/testing/world.h"
+
+namespace secondvoice {
+namespace {
+
+namespace pb = ::secondvoice::v1;
+using ::secondvoice::testing::kAgentToken;
+using ::secondvoice::testing::Leads;
+using ::secondvoice::testing::SchedulerHarness;
+
+// One agent's stream, read on its own thread so a test can wait for an event with a timeout.
+class TestAgent {
+ public:
+  explicit TestAgent(const std::shared_ptr<grpc::Channel>& channel)
+      : stub_(pb::AgentService::NewStub(channel)) {
+    ctx_.AddMetadata("authorization", absl::StrCat("Bearer ", kAgentToken));
+    stream_ = stub_->Session(&ctx_);
+    reader_ = std::thread([this] {
+      pb::AgentEvent e;
+      while (stream_->Read(&e)) {
+        absl::MutexLock lock(&mu_);
+        events_.push_back(e);
+      }
+      absl::MutexLock lock(&mu_);
+      closed_ = true;
+    });
+  }
+  ~TestAgent() {
+    ctx_.TryCancel();
+    reader_.join();
+  }
+
+  void Send(const pb::AgentMessage& m) { ASSERT_TRUE(stream_->Write(m)); }
+  void Login(const std::string& resume = "") {
+    pb::AgentMessage m;
+    m.mutable_login()->set_agent_login("agent-test");
+    m.mutable_login()->add_queue_ids("bdc-nl");
+    m.mutable_login()->set_resume_session_id(resume);
+    Send(m);
+  }
+  void SetAvailable() {
+    pb::AgentMessage m;
+    m.mutable_set_available();
+    Send(m);
+  }
+  // The stream dies as a dropped connection would.
+  void Kill() { ctx_.TryCancel(); }
+
+  // The first event not yet taken for which `want` holds (earlier ones are skipped), or
+  // nullopt after `timeout`.
+  std::optional<pb::AgentEvent> Next(const std::function<bool(const pb::AgentEvent&)>& want,
+                                     absl::Duration timeout = absl::Seconds(20)) {
+    const absl::Time deadline = absl::Now() + timeout;
+    absl::MutexLock lock(&mu_);
+    while (true) {
+      while (!events_.empty()) {
+        pb::AgentEvent e = std::move(events_.front());
+        events_.pop_front();
+        if (want(e)) return e;
+      }
+      if (closed_) return std::nullopt;
+      if (mu_.AwaitWithDeadline(absl::Condition(
+                                    +[](TestAgent* a) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+                                      return !a->events_.empty() || a->closed_;
+                                    },
+                                    this),
+                                deadline) == false) {
+        return std::nullopt;
+      }
+    }
+  }
+
+ private:
+  std::unique_ptr<pb::AgentService::Stub> stub_;
+  grpc::ClientContext ctx_;
+  std::unique_ptr<grpc::ClientReaderWriter<pb::AgentMessage, pb::AgentEvent>> stream_;
+  std::thread reader_;
+  absl::Mutex mu_;
+  std::deque<pb::AgentEvent> events_ ABSL_GUARDED_BY(mu_);
+  bool closed_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+bool Is(const pb::AgentEvent& e, pb::AgentEvent::EventCase c) { return e.event_case() == c; }
+
+class DialerTest : public ::testing::Test {
+ protected:
+  void Start(pb::DialingMode mode, int leads, double answer_rate = 0.4) {
+    url_ = secondvoice::testing::FreshDatabaseUrl();
+    harness_ = SchedulerHarness::Start(url_, absl::Milliseconds(100),
+                                       [this, answer_rate](scheduler::ServerOptions& o) {
+                                         o.carrier.answer_rate = answer_rate;
+                                         carrier_ = o.carrier;
+                                         carrier_seed_ = o.carrier_seed;
+                                         o.dialer.resume_window = absl::Seconds(30);
+                                       });
+    secondvoice::testing::SetUpWorld(harness_->channel(), secondvoice::testing::kAdminToken,
+                                     secondvoice::testing::kManagerToken, &campaign_, nullptr,
+                                     mode);
+    leads_ = std::make_unique<Leads>(url_);
+    for (int i = 0; i < leads; ++i) leads_->Add(i % 2 ? "vandijk" : "jansen", campaign_);
+  }
+
+  cli::SimAgentsResult RunAgents(int count, absl::Duration run_for) {
+    cli::SimAgentsOptions o;
+    o.queue_id = "bdc-nl";
+    o.count = count;
+    o.run_for = run_for;
+    o.wrap = absl::Milliseconds(200);
+    o.token = kAgentToken;
+    o.seed = 7;
+    absl::StatusOr<cli::SimAgentsResult> r = cli::RunSimulatedAgents(harness_->channel(), o);
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r.ok() ? *r : cli::SimAgentsResult{};
+  }
+
+  int64_t Count(const std::string& sql) { return leads_->Count(sql); }
+
+  pb::QueueStatus Status() {
+    auto stub = pb::AgentService::NewStub(harness_->channel());
+    pb::GetQueueStatusRequest req;
+    req.set_queue_id("bdc-nl");
+    pb::QueueStatus out;
+    grpc::Status s = stub->GetQueueStatus(
+        SchedulerHarness::Context(secondvoice::testing::kManagerToken).get(), req, &out);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return out;
+  }
+
+  // Every agent outcome the simulated agents report is a conversation outcome.
+  static constexpr char kAgentOutcomes[] =
+      "SELECT count(*) FROM attempts WHERE by_whom LIKE 'agent-%' AND outcome IN "
+      "('appointment_set', 'dialogue_no_appointment', 'callback_requested', 'not_interested')";
+
+  // Returns how many calls met a machine, a busy line, a failure or no answer.
+  int ExpectOutcomesLanded(const cli::SimAgentsResult& r) {
+    EXPECT_GT(r.connected, 0);
+    EXPECT_EQ(r.errors, 0);
+    // Each customer put through came with the lead's story, and each conversation's outcome
+    // was recorded by the engine and is in the database.
+    EXPECT_EQ(r.with_story, r.connected);
+    EXPECT_EQ(r.outcomes, r.connected);
+    EXPECT_EQ(Count(kAgentOutcomes), r.outcomes);
+    EXPECT_EQ(Count("SELECT count(*) FROM leads WHERE status = 'handed_over'"), r.appointments);
+    // Nothing is held once the agents are gone (calls still ringing are called off).
+    const std::string held =
+        "SELECT count(*) FROM lead_schedule WHERE lease_owner <> '' AND lease_until > now()";
+    const absl::Time deadline = absl::Now() + absl::Seconds(10);
+    while (Count(held) > 0 && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(50));
+    EXPECT_EQ(Count(held), 0);
+    // Every call's recorded outcome is what the carrier made of it: the customers a person
+    // answered for were talked to (or, predictive, abandoned), the rest were recorded by the
+    // dialer without an agent's help.
+    auto rows = leads_->conn().ExecOnce(
+        {"attempts", "SELECT lead_id, outcome FROM attempts WHERE channel = 'phone' ORDER BY id"});
+    EXPECT_TRUE(rows.ok()) << rows.status();
+    if (!rows.ok()) return 0;
+    int unanswered = 0;
+    for (int i = 0; i < rows->rows(); ++i) {
+      telephony::OriginateRequest call;
+      call.to = leads_->Number(rows->GetInt64(i, 0));
+      call.attempt = 1;
+      const telephony::CallFate fate =
+          telephony::DrawFate(carrier_, carrier_seed_, call, absl::Now());
+      const std::string outcome(rows->Get(i, 1));
+      switch (fate.kind) {
+        case telephony::CallFate::Kind::kPerson:
+          EXPECT_THAT(outcome,
+                      ::testing::AnyOf("appointment_set", "dialogue_no_appointment",
+                                       "callback_requested", "not_interested", "abandoned"));
+          break;
+        case telephony::CallFate::Kind::kMachine:
+          EXPECT_EQ(outcome, "voicemail");
+          break;
+        case telephony::CallFate::Kind::kBusy:
+          EXPECT_EQ(outcome, "busy");
+          break;
+        case telephony::CallFate::Kind::kFailed:
+          EXPECT_EQ(outcome, "failed");
+          break;
+        case telephony::CallFate::Kind::kNoAnswer:
+          EXPECT_EQ(outcome, "no_answer");
+          break;
+      }
+      unanswered += fate.kind != telephony::CallFate::Kind::kPerson;
+    }
+    return unanswered;
+  }
+
+  std::string url_;
+  std::unique_ptr<SchedulerHarness> harness_;
+  std::unique_ptr<Leads> leads_;
+  int64_t campaign_ = 0;
+  telephony::CarrierProfile carrier_;
+  uint64_t carrier_seed_ = 0;
+};
+
+TEST_F(DialerTest, ProgressiveAgentsTakeCallsAndTheirOutcomesLand) {
+  Start(pb::DIALING_MODE_PROGRESSIVE, 60);
+  const cli::SimAgentsResult r = RunAgents(2, absl::Seconds(6));
+  // Progressive: every call was placed for an agent, who saw the lead first.
+  EXPECT_GE(r.offers, r.connected);
+  ExpectOutcomesLanded(r);
+  EXPECT_EQ(Count("SELECT count(*) FROM attempts WHERE outcome = 'abandoned'"), 0);
+}
+
+TEST_F(DialerTest, PreviewAgentsDialTheLeadsTheyAreOffered) {
+  Start(pb::DIALING_MODE_PREVIEW, 60);
+  const cli::SimAgentsResult r = RunAgents(2, absl::Seconds(6));
+  EXPECT_GE(r.offers, r.connected);
+  ExpectOutcomesLanded(r);
+}
+
+TEST_F(DialerTest, PredictiveDialingPutsAnsweredCallsThroughAndExplainsItsPace) {
+  Start(pb::DIALING_MODE_PREDICTIVE, 300);
+  const cli::SimAgentsResult r = RunAgents(3, absl::Seconds(10));
+  EXPECT_GT(ExpectOutcomesLanded(r), 0)
+      << "so many calls should have met a machine, a busy line or a failure";
+  const pb::QueueStatus s = Status();
+  EXPECT_EQ(s.configured_mode(), pb::DIALING_MODE_PREDICTIVE);
+  EXPECT_GT(s.estimates().sample_calls(), 0);
+  EXPECT_GT(s.estimates().answer_probability(), 0.0);
+  EXPECT_FALSE(s.decision().empty());
+  EXPECT_GE(s.dial_level(), 0.0);
+  // The abandon figures agree with the attempts table and stay under the cap.
+  const int64_t answered = Count(
+      "SELECT count(*) FROM attempts WHERE outcome IN ('appointment_set', "
+      "'dialogue_no_appointment', 'callback_requested', 'not_interested', 'abandoned', "
+      "'wrong_number', 'objection')");
+  const int64_t abandoned = Count("SELECT count(*) FROM attempts WHERE outcome = 'abandoned'");
+  ASSERT_GT(answered, 0);
+  EXPECT_NEAR(s.abandon_rate_24h_percent(), 100.0 * abandoned / answered, 1e-6);
+  EXPECT_LE(s.abandon_rate_24h_percent(), s.abandon_cap_percent());
+}
+
+TEST_F(DialerTest, AKilledStreamLosesNeitherTheLeadNorTheAttempt) {
+  Start(pb::DIALING_MODE_PROGRESSIVE, 5, /*answer_rate=*/0.95);
+  int64_t lead = 0;
+  {
+    TestAgent agent(harness_->channel());
+    agent.Login();
+    ASSERT_TRUE(agent.Next([](const auto& e) { return Is(e, pb::AgentEvent::kSessionStarted); }));
+    agent.SetAvailable();
+    auto connected =
+        agent.Next([](const auto& e) { return Is(e, pb::AgentEvent::kCallConnected); });
+    ASSERT_TRUE(connected.has_value());
+    lead = connected->call_connected().lead().id();
+    ASSERT_GT(lead, 0);
+    agent.Kill();  // mid-conversation
+  }
+  // The attempt is recorded as agent-lost and the lead is back in the schedule, unleased.
+  const std::string lost = absl::StrCat("SELECT count(*) FROM attempts WHERE lead_id = ", lead,
+                                        " AND outcome = 'agent_lost'");
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (Count(lost) == 0 && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(50));
+  EXPECT_EQ(Count(lost), 1);
+  EXPECT_EQ(Count(absl::StrCat("SELECT count(*) FROM lead_schedule WHERE lead_id = ", lead,
+                               " AND lease_owner = ''")),
+            1);
+  // Every lead is either scheduled or was handed over: none vanished.
+  EXPECT_EQ(Count("SELECT count(*) FROM leads l WHERE EXISTS (SELECT 1 FROM lead_schedule s"
+                  " WHERE s.lead_id = l.id) OR l.status <> 'in_progress'"),
+            5);
+}
+
+TEST_F(DialerTest, AReconnectingAgentResumesItsWrapUpAndRecordsTheOutcome) {
+  Start(pb::DIALING_MODE_PROGRESSIVE, 3, /*answer_rate=*/0.95);
+  std::string session;
+  int64_t attempt = 0;
+  int64_t lead = 0;
+  {
+    TestAgent agent(harness_->channel());
+    agent.Login();
+    auto started = agent.Next([](const auto& e) { return Is(e, pb::AgentEvent::kSessionStarted); });
+    ASSERT_TRUE(started.has_value());
+    session = started->session_started().session_id();
+    agent.SetAvailable();
+    auto connected =
+        agent.Next([](const auto& e) { return Is(e, pb::AgentEvent::kCallConnected); });
+    ASSERT_TRUE(connected.has_value());
+    attempt = connected->call_connected().attempt_id();
+    lead = connected->call_connected().lead().id();
+    // The customer ends the call; the agent is in wrap-up when the connection drops.
+    ASSERT_TRUE(agent.Next([](const auto& e) {
+      return Is(e, pb::AgentEvent::kStateChanged) &&
+             e.state_changed().state() == pb::AGENT_STATE_WRAP_UP;
+    }));
+    agent.Kill();
+  }
+  TestAgent again(harness_->channel());
+  again.Login(session);
+  auto resumed = again.Next([](const auto& e) { return Is(e, pb::AgentEvent::kSessionStarted); });
+  ASSERT_TRUE(resumed.has_value());
+  EXPECT_TRUE(resumed->session_started().resumed());
+  EXPECT_EQ(resumed->session_started().session_id(), session);
+  EXPECT_EQ(resumed->session_started().state(), pb::AGENT_STATE_WRAP_UP);
+  pb::AgentMessage m;
+  m.mutable_outcome()->set_attempt_id(attempt);
+  m.mutable_outcome()->set_outcome(pb::ATTEMPT_OUTCOME_DIALOGUE_NO_APPOINTMENT);
+  m.mutable_outcome()->set_dialogue_reason("wants to talk it over at home");
+  again.Send(m);
+  auto recorded = again.Next([](const auto& e) { return Is(e, pb::AgentEvent::kOutcomeRecorded); });
+  ASSERT_TRUE(recorded.has_value());
+  EXPECT_EQ(recorded->outcome_recorded().attempt_id(), attempt);
+  EXPECT_EQ(Count(absl::StrCat("SELECT count(*) FROM attempts WHERE lead_id = ", lead,
+                               " AND outcome = 'dialogue_no_appointment' AND notes LIKE "
+                               "'%talk it over%'")),
+            1);
+  EXPECT_EQ(Count(absl::StrCat("SELECT count(*) FROM attempts WHERE lead_id = ", lead,
+                               " AND outcome = 'agent_lost'")),
+            0);
+}
+
+}  // namespace
+}  // namespace secondvoice
