@@ -202,8 +202,17 @@ bool Mobile(domain::PhoneType type) {
 }
 
 // Whether `route` can carry `action` now.
+// An objection (a suppression on every channel) on any of the customer's numbers or addresses
+// is the customer's: it is honoured on all their routes at once (GDPR art. 21).
+bool Objected(const ScheduledLead& lead) {
+  for (const auto& [channel, value] : lead.suppressions) {
+    if (channel == "all") return true;
+  }
+  return false;
+}
+
 bool Carries(const ScheduledLead& lead, const RouteFact& route, cadence::Action action) {
-  if (!route.usable || route.value.empty()) return false;
+  if (!route.usable || route.value.empty() || Objected(lead)) return false;
   if (action == cadence::Action::kCall) {
     return route.channel == domain::Channel::kPhone && !Suppressed(lead, "phone", route.value);
   }

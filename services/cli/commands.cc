@@ -1095,7 +1095,7 @@ std::optional<Failure> ClaimCommand(const Client& client, const Args& args) {
 }  // namespace
 
 int Main(const std::vector<std::string>& argv) {
-  absl::StatusOr<Args> args = Args::Parse(argv, {"json", "help"});
+  absl::StatusOr<Args> args = Args::Parse(argv, {"json", "help", "all"});
   if (!args.ok()) {
     std::cerr << "secondvoice: " << args.status().message() << "\n\n" << kUsage;
     return 2;

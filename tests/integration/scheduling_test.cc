@@ -338,7 +338,10 @@ TEST_F(SchedulingTest, CallbacksThenFollowUpsThenListLeadsSharedFairlyBetweenDea
 }
 
 TEST_F(SchedulingTest, ConsentSuppressionAndHolidaysAreCheckedAtClaimTime) {
-  const int64_t objector = leads_->Add("vandijk", campaign_);
+  // An objection made by phone covers the customer's e-mail address too (GDPR art. 21: on every
+  // channel at once), so the lead is not mailed instead.
+  const int64_t objector = leads_->Add("vandijk", campaign_, domain::LeadOrigin::kListImport,
+                                       domain::ConsentBasis::kOptIn, /*email=*/true);
   const int64_t no_basis = leads_->Add("vandijk", campaign_, domain::LeadOrigin::kListImport,
                                        domain::ConsentBasis::kNone);
   const int64_t holiday = leads_->Add("jansen", campaign_);
