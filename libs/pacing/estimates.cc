@@ -50,9 +50,26 @@ int DurationBins::CountUpTo(absl::Duration x) const {
   return cumulative_[static_cast<int>(std::min<int64_t>(b, bins_ - 1))];
 }
 
+absl::Duration DurationBins::Quantile(double q) const {
+  if (size() == 0) return absl::ZeroDuration();
+  const int want = std::max(1, static_cast<int>(std::ceil(q * size())));
+  CountUpTo(absl::ZeroDuration());  // rebuilds the cumulative counts
+  for (int b = 0; b < bins_; ++b) {
+    if (cumulative_[b] >= want) return absl::Seconds(b);
+  }
+  return absl::Seconds(bins_ - 1);
+}
+
 double DurationBins::EndsWithin(absl::Duration elapsed, absl::Duration horizon) const {
+  if (size() == 0) return 0.0;
   const int later = size() - CountUpTo(elapsed);
-  if (later <= 0) return 1.0;
+  if (later <= 0) {
+    // Past every sample the window says nothing: the tail is taken as memoryless with the
+    // window's mean, rather than "overdue, any moment now" (which would dial for agents who may
+    // talk for minutes yet).
+    return 1.0 -
+           std::exp(-absl::ToDoubleSeconds(horizon) / std::max(1.0, absl::ToDoubleSeconds(Mean())));
+  }
   return static_cast<double>(CountUpTo(elapsed + horizon) - CountUpTo(elapsed)) / later;
 }
 

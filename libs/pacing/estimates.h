@@ -25,7 +25,10 @@ class DurationBins {
   absl::Duration Mean() const;
   // How many samples are at most `x`.
   int CountUpTo(absl::Duration x) const;
-  // P(X <= e + h | X > e); 1 when no sample outlasts e (it is overdue: expect it any moment).
+  // The smallest whole second at or above the q-quantile (0 when empty).
+  absl::Duration Quantile(double q) const;
+  // P(X <= e + h | X > e); past every sample, a memoryless tail with the window's mean (0 when
+  // there are no samples at all).
   double EndsWithin(absl::Duration elapsed, absl::Duration horizon) const;
 
  private:
@@ -68,6 +71,7 @@ class Estimates {
   // P(an agent talking since e is through talk and wrap-up by e + h).
   double FreeWithin(absl::Duration talking_for, absl::Duration horizon) const;
   absl::Duration MeanTalk() const;
+  absl::Duration TalkQuantile(double q) const { return talk_.Quantile(q); }
   absl::Duration MeanWrap() const;
   absl::Duration MeanAnswerRing() const { return answered_.Mean(); }
 

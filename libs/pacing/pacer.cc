@@ -70,6 +70,22 @@ Decision PredictivePacer::Decide(const QueueView& queue, const Estimates& estima
                                estimates.calls(), estimates.conversations(), options_.min_calls,
                                options_.min_conversations));
   }
+  // The conversations measured so far must be the queue's, not just its short ones: early in a
+  // shift only short conversations have ended, and a model that believes them dials for agents
+  // who will talk for minutes yet. While too many agents have talked longer than nine in ten of
+  // the measured conversations, it waits.
+  if (!queue.talking.empty()) {
+    const absl::Duration p90 = estimates.TalkQuantile(0.9);
+    int longer = 0;
+    for (absl::Duration t : queue.talking) longer += t > p90;
+    if (longer > options_.max_longer_talks * static_cast<double>(queue.talking.size())) {
+      return Progressive(
+          queue, absl::StrFormat("progressive: talk times still being learned (%d of %d agents "
+                                 "in conversation longer than 90%% of the %d measured, %.0f s)",
+                                 longer, queue.talking.size(), estimates.conversations(),
+                                 absl::ToDoubleSeconds(p90)));
+    }
+  }
   const AbandonFigures day = ledger.Last24h(queue.now);
   if (day.answered < options_.min_answered) {
     return Progressive(queue, absl::StrFormat("progressive: %d live answers in the last 24 h; "

@@ -70,7 +70,10 @@ class PredictivePacer final : public Pacer {
     // Below these the model is not trusted: progressive.
     int min_agents = 2;
     int min_calls = 40;
-    int min_conversations = 10;
+    int min_conversations = 30;
+    // Progressive while more than this share of the agents in conversation have talked longer
+    // than 90% of the conversations measured (the measured ones are still the short ones).
+    double max_longer_talks = 0.3;
     // Keeps this many expected abandons of headroom under the 24 h cap.
     double reserve = 2.0;
     // How far ahead the model looks (longer than any ring).

@@ -204,6 +204,9 @@ class DialerTest : public ::testing::Test {
       }
       unanswered += fate.kind != telephony::CallFate::Kind::kPerson;
     }
+    // ...and each is in the lead's journey, as the next agent or salesperson will read it.
+    EXPECT_EQ(Count("SELECT count(*) FROM lead_events WHERE type = 'attempt.recorded'"),
+              Count("SELECT count(*) FROM attempts"));
     return unanswered;
   }
 

@@ -87,10 +87,21 @@ TEST(DurationBins, EndsWithinIsConditionalOnHavingLastedSoFar) {
   EXPECT_DOUBLE_EQ(b.EndsWithin(S(0), S(1)), 1.0 / 5);
   EXPECT_DOUBLE_EQ(b.EndsWithin(S(4), S(1)), 0.0);  // only 10 s is left
   EXPECT_DOUBLE_EQ(b.EndsWithin(S(4), S(100)), 1.0);
-  // Nothing ever lasted this long: overdue, expect it any moment.
-  EXPECT_DOUBLE_EQ(b.EndsWithin(S(10), S(1)), 1.0);
-  EXPECT_DOUBLE_EQ(b.EndsWithin(S(30), absl::ZeroDuration()), 1.0);
-  EXPECT_DOUBLE_EQ(DurationBins(S(60)).EndsWithin(S(0), S(5)), 1.0);
+  // Nothing ever lasted this long: a memoryless tail with the mean (4 s).
+  EXPECT_DOUBLE_EQ(b.EndsWithin(S(10), S(1)), 1.0 - std::exp(-1.0 / 4));
+  EXPECT_DOUBLE_EQ(b.EndsWithin(S(30), absl::ZeroDuration()), 0.0);
+  EXPECT_LT(b.EndsWithin(S(10), S(1)), b.EndsWithin(S(10), S(8)));
+  // No samples: nothing is known to end.
+  EXPECT_DOUBLE_EQ(DurationBins(S(60)).EndsWithin(S(0), S(5)), 0.0);
+}
+
+TEST(DurationBins, QuantileIsTheSmallestWholeSecondHoldingThatShare) {
+  DurationBins b(S(60));
+  EXPECT_EQ(b.Quantile(0.5), absl::ZeroDuration());  // nothing measured
+  for (double s : {1, 2, 3, 4, 10}) b.Add(S(s));
+  EXPECT_EQ(b.Quantile(0.5), S(3));   // three of five are at most 3 s
+  EXPECT_EQ(b.Quantile(0.9), S(10));  // 4.5 of five: all five
+  EXPECT_EQ(b.Quantile(0.0), S(1));
 }
 
 // ---- Estimates ----
@@ -168,8 +179,9 @@ TEST(Estimates, FreeWithinAllowsForTheWrapUp) {
   EXPECT_DOUBLE_EQ(e.FreeWithin(S(30), S(50)), 1.0 / 2);
   // Not even the wrap-up fits.
   EXPECT_DOUBLE_EQ(e.FreeWithin(S(30), S(20)), 0.0);
-  // Talking longer than anyone ever did: expected to end now.
-  EXPECT_DOUBLE_EQ(e.FreeWithin(S(130), S(21)), 1.0);
+  // Talking longer than anyone ever did: a memoryless tail with the mean talk (90 s), over the
+  // 1 s left after the wrap-up.
+  EXPECT_DOUBLE_EQ(e.FreeWithin(S(130), S(21)), 1.0 - std::exp(-1.0 / 90));
 }
 
 // ---- AbandonLedger ----
@@ -403,6 +415,25 @@ TEST(PredictivePacer, ALowerTargetPlacesFewerCalls) {
   EXPECT_LE(tight.expected_abandons, loose.expected_abandons);
   EXPECT_THAT(loose.why, HasSubstr("the abandon target"));
   EXPECT_THAT(tight.why, HasSubstr("the abandon target"));
+}
+
+TEST(PredictivePacer, WaitsWhileOnlyTheShortConversationsHaveEnded) {
+  // Ample() measured talks of 100-150 s. Four of ten agents talking for 5 minutes say the
+  // measured ones are the short ones.
+  QueueView q;
+  q.now = kT0;
+  q.ready = 2;
+  q.talking = Times(6, S(60));
+  for (int i = 0; i < 4; ++i) q.talking.push_back(S(300));
+  Decision d = PredictivePacer(Loose()).Decide(q, Ample(), Roomy());
+  EXPECT_EQ(d.mode, Mode::kProgressive);
+  EXPECT_EQ(d.calls, 2);
+  EXPECT_THAT(d.why, HasSubstr("talk times still being learned"));
+  // One of ten is what a representative sample leaves.
+  q.talking = Times(9, S(60));
+  q.talking.push_back(S(300));
+  d = PredictivePacer(Loose()).Decide(q, Ample(), Roomy());
+  EXPECT_EQ(d.mode, Mode::kPredictive);
 }
 
 TEST(PredictivePacer, CallsAlreadyRingingCountAsDemand) {
