@@ -118,6 +118,9 @@ Run EngineRun(const std::string& url, absl::Duration seconds) {
   store::Pool pool({.url = url, .size = kClaimers + 2});
   scheduling::Scheduler scheduler(&pool);
   std::vector<std::vector<double>> latencies(kClaimers);
+  // When the slow claims (over 20 ms) happened, by second of the run: stalls that come in bursts
+  // point at something periodic in the engine.
+  std::vector<std::vector<int>> slow(kClaimers);
   std::atomic<bool> failed{false};
   // Warm the queue's settings and every connection (and its prepared statements) once,
   // outside the measurement.
@@ -151,11 +154,21 @@ Run EngineRun(const std::string& url, absl::Duration seconds) {
           return;
         }
         latencies[t].push_back(absl::ToDoubleMilliseconds(after - before));
+        if (after - before > absl::Milliseconds(20)) {
+          slow[t].push_back(static_cast<int>(absl::ToInt64Seconds(before - start)));
+        }
       }
     });
   }
   for (auto& t : threads) t.join();
   if (failed) Die("engine claims failed");
+  std::vector<int> per_second(static_cast<size_t>(absl::ToInt64Seconds(seconds)) + 1, 0);
+  for (const auto& v : slow) {
+    for (int s : v) ++per_second[std::min<size_t>(s, per_second.size() - 1)];
+  }
+  std::cerr << "engine claims over 20 ms, by second of the run:";
+  for (int n : per_second) std::cerr << " " << n;
+  std::cerr << "\n";
   return Summarise(latencies, absl::Now() - start, ProcessCpu() - cpu_start);
 }
 
