@@ -7,19 +7,6 @@
 namespace secondvoice::scheduler {
 namespace {
 
-template <typename P, typename D>
-P Pb(D value) {
-  return static_cast<P>(static_cast<int>(value) + 1);
-}
-
-// nullopt for *_UNSPECIFIED (0) and values this build does not know.
-template <typename D, typename P>
-std::optional<D> Dom(P value, D last) {
-  const int v = static_cast<int>(value);
-  if (v < 1 || v > static_cast<int>(last) + 1) return std::nullopt;
-  return static_cast<D>(v - 1);
-}
-
 // The one enum out of step: the domain starts with kUnknown, the API ends with UNKNOWN.
 pb::PhoneType PhoneTypeToProto(domain::PhoneType t) {
   return t == domain::PhoneType::kUnknown ? pb::PHONE_TYPE_UNKNOWN

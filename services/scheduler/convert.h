@@ -19,6 +19,20 @@ namespace secondvoice::scheduler {
 
 namespace pb = ::secondvoice::v1;
 
+// API enums are the domain's shifted by one (0 is *_UNSPECIFIED).
+template <typename P, typename D>
+P Pb(D value) {
+  return static_cast<P>(static_cast<int>(value) + 1);
+}
+
+// nullopt for *_UNSPECIFIED (0) and values this build does not know.
+template <typename D, typename P>
+std::optional<D> Dom(P value, D last) {
+  const int v = static_cast<int>(value);
+  if (v < 1 || v > static_cast<int>(last) + 1) return std::nullopt;
+  return static_cast<D>(v - 1);
+}
+
 // absl and gRPC share their status codes; the message is kept.
 grpc::Status ToGrpc(const absl::Status& status);
 

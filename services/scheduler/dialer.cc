@@ -21,10 +21,6 @@ namespace {
 using domain::AttemptOutcome;
 using telephony::EventKind;
 
-v1::DialingMode ToProtoMode(domain::DialingMode m) {
-  return static_cast<v1::DialingMode>(static_cast<int>(m) + 1);
-}
-
 bool InCall(v1::AgentState s) {
   return s == v1::AGENT_STATE_DIALING || s == v1::AGENT_STATE_TALKING;
 }
@@ -345,7 +341,7 @@ void Dialer::LoadQueue(const std::string& id) {
       if (!st.ok()) {
         SV_LOG(Warning) << "queue " << id << ": " << st;
         for (auto& [sid, s] : sessions_) {
-          if (std::find(s->queues.begin(), s->queues.end(), id) != s->queues.end()) {
+          if (s->Works(id)) {
             Error(*s, static_cast<int>(st.code()), absl::StrCat("queue ", id, ": ", st.message()));
           }
         }
@@ -401,21 +397,7 @@ void Dialer::Tick() {
       continue;
     }
     if (q.mode != domain::DialingMode::kPredictive) continue;
-    pacing::QueueView view;
-    view.now = now;
-    for (auto& [sid, sp] : sessions_) {
-      Session& s = *sp;
-      if (s.sink == nullptr || std::find(s.queues.begin(), s.queues.end(), id) == s.queues.end())
-        continue;
-      if (s.state == v1::AGENT_STATE_AVAILABLE) ++view.ready;
-      if (s.state == v1::AGENT_STATE_TALKING) view.talking.push_back(now - s.talk_started);
-      if (s.state == v1::AGENT_STATE_WRAP_UP) view.wrapping.push_back(now - s.call_ended);
-    }
-    for (const auto& [cid, c] : calls_) {
-      if (c.queue != id) continue;
-      if (c.state == Call::kRinging) view.ringing.push_back(now - c.placed_at);
-      if (c.state == Call::kWaiting) ++view.waiting;
-    }
+    pacing::QueueView view = ViewOf(id, now);
     for (int i = 0; i < q.claiming; ++i) view.ringing.push_back(absl::ZeroDuration());
     if (view.LoggedIn() == 0) {
       CallOff(q);
@@ -438,17 +420,29 @@ void Dialer::Tick() {
   At(loop_->Now() + options_.tick, [this] { Tick(); });
 }
 
-void Dialer::CallOff(Queue& q) {
-  if (q.mode != domain::DialingMode::kPredictive) return;
-  int ready = 0;
-  int agents = 0;
+pacing::QueueView Dialer::ViewOf(const std::string& queue, absl::Time now) const {
+  pacing::QueueView view;
+  view.now = now;
   for (const auto& [sid, sp] : sessions_) {
     const Session& s = *sp;
-    if (s.sink == nullptr || std::find(s.queues.begin(), s.queues.end(), q.id) == s.queues.end())
-      continue;
-    ++agents;
-    ready += s.state == v1::AGENT_STATE_AVAILABLE;
+    if (s.sink == nullptr || !s.Works(queue)) continue;
+    if (s.state == v1::AGENT_STATE_AVAILABLE) ++view.ready;
+    if (s.state == v1::AGENT_STATE_TALKING) view.talking.push_back(now - s.talk_started);
+    if (s.state == v1::AGENT_STATE_WRAP_UP) view.wrapping.push_back(now - s.call_ended);
   }
+  for (const auto& [cid, c] : calls_) {
+    if (c.queue != queue) continue;
+    if (c.state == Call::kRinging) view.ringing.push_back(now - c.placed_at);
+    if (c.state == Call::kWaiting) ++view.waiting;
+  }
+  return view;
+}
+
+void Dialer::CallOff(Queue& q) {
+  if (q.mode != domain::DialingMode::kPredictive) return;
+  const pacing::QueueView view = ViewOf(q.id, loop_->Now());
+  const int ready = view.ready;
+  const int agents = view.LoggedIn();
   // While the model paces, its abandon budget covers agents leaving; when it fell back to one
   // call per ready agent, or nobody is left, calls beyond the ready agents are called off (the
   // youngest first) and their leads go back unharmed rather than reach a customer nobody can
@@ -754,7 +748,7 @@ Dialer::Session* Dialer::LongestAvailable(const std::string& queue) {
   for (auto& [id, sp] : sessions_) {
     Session& s = *sp;
     if (s.sink == nullptr || s.state != v1::AGENT_STATE_AVAILABLE) continue;
-    if (std::find(s.queues.begin(), s.queues.end(), queue) == s.queues.end()) continue;
+    if (!s.Works(queue)) continue;
     if (best == nullptr || s.since < best->since) best = &s;
   }
   return best;
@@ -845,7 +839,7 @@ void Dialer::Available(Session& s, const std::string& reason) {
   for (const std::string& id : waiting_) {
     auto it = calls_.find(id);
     if (it == calls_.end()) continue;
-    if (std::find(s.queues.begin(), s.queues.end(), it->second.queue) != s.queues.end()) {
+    if (s.Works(it->second.queue)) {
       Connect(s, it->second);
       return;
     }
@@ -898,10 +892,9 @@ void Dialer::AutoRecord(const scheduling::Claim& claim, AttemptOutcome outcome, 
 }
 
 void Dialer::RecordOutcome(Session& s, const v1::AgentMessage::Outcome& o) {
-  if (o.outcome() == v1::ATTEMPT_OUTCOME_UNSPECIFIED) {
-    return Error(s, 3, "outcome.outcome: required");
-  }
-  const auto outcome = static_cast<AttemptOutcome>(o.outcome() - 1);
+  const std::optional<AttemptOutcome> known = Dom(o.outcome(), AttemptOutcome::kFailed);
+  if (!known) return Error(s, 3, "outcome.outcome: required");
+  const AttemptOutcome outcome = *known;
   if (outcome == AttemptOutcome::kAbandoned || outcome == AttemptOutcome::kAgentLost ||
       outcome == AttemptOutcome::kEmailSent || outcome == AttemptOutcome::kSmsSent) {
     return Error(s, 3, "outcome.outcome: not an outcome an agent reports for a call");
@@ -956,7 +949,7 @@ void Dialer::RecordOutcome(Session& s, const v1::AgentMessage::Outcome& o) {
       v1::AgentEvent e;
       v1::AgentEvent::OutcomeRecorded* rec = e.mutable_outcome_recorded();
       rec->set_attempt_id(attempt);
-      rec->set_lead_status(static_cast<v1::LeadStatus>(static_cast<int>(r->status) + 1));
+      rec->set_lead_status(Pb<v1::LeadStatus>(r->status));
       if (r->next_contact_at) ToProto(*r->next_contact_at, rec->mutable_next_contact_at());
       Send(*s, e);
       Available(*s);
@@ -1005,21 +998,15 @@ absl::StatusOr<v1::QueueStatus> Dialer::Status(const std::string& queue_id) {
   Post([&] {
     const absl::Time now = loop_->Now();
     out.set_queue_id(queue_id);
-    out.set_configured_mode(ToProtoMode(queue.dialing_mode));
-    out.set_dialing_mode(ToProtoMode(queue.dialing_mode));
+    out.set_configured_mode(Pb<v1::DialingMode>(queue.dialing_mode));
+    out.set_dialing_mode(Pb<v1::DialingMode>(queue.dialing_mode));
     out.set_leads_ready(ready);
     ToProto(now, out.mutable_computed_at());
     v1::PacingEstimates* est = out.mutable_estimates();
-    for (auto& [sid, sp] : sessions_) {
-      const Session& s = *sp;
-      if (s.sink == nullptr ||
-          std::find(s.queues.begin(), s.queues.end(), queue_id) == s.queues.end())
-        continue;
-      if (s.state == v1::AGENT_STATE_AVAILABLE)
-        est->set_agents_available(est->agents_available() + 1);
-      if (s.state == v1::AGENT_STATE_TALKING) est->set_agents_talking(est->agents_talking() + 1);
-      if (s.state == v1::AGENT_STATE_WRAP_UP) est->set_agents_wrap_up(est->agents_wrap_up() + 1);
-    }
+    const pacing::QueueView view = ViewOf(queue_id, now);
+    est->set_agents_available(view.ready);
+    est->set_agents_talking(static_cast<int>(view.talking.size()));
+    est->set_agents_wrap_up(static_cast<int>(view.wrapping.size()));
     int in_flight = 0;
     for (const auto& [cid, c] : calls_) in_flight += c.queue == queue_id;
     out.set_calls_in_flight(in_flight);

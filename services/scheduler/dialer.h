@@ -6,6 +6,7 @@
 #ifndef SECONDVOICE_SERVICES_SCHEDULER_DIALER_H_
 #define SECONDVOICE_SERVICES_SCHEDULER_DIALER_H_
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <deque>
@@ -105,6 +106,9 @@ class Dialer {
     absl::Time call_ended;
     bool connected = false;
     bool outcome_pending = false;
+    bool Works(const std::string& queue) const {
+      return std::find(queues.begin(), queues.end(), queue) != queues.end();
+    }
   };
   struct Call {
     std::string id;
@@ -141,6 +145,8 @@ class Dialer {
   void SetState(Session& s, v1::AgentState state, const std::string& reason = "");
   Queue* QueueOf(const std::string& id);
   void LoadQueue(const std::string& id);
+  // The queue as the pacer sees it: connected agents by state, calls ringing and waiting.
+  pacing::QueueView ViewOf(const std::string& queue, absl::Time now) const;
   // Calls off ringing predictive calls that no agent will be there to take.
   void CallOff(Queue& q);
   void Fetch(Session& s);

@@ -131,20 +131,20 @@ grpc::ServerUnaryReactor* SchedulingServiceImpl::RecordAttempt(grpc::CallbackSer
   return Serve(env_, ctx, Method("RecordAttempt"),
                [this, req, resp](const auth::Principal& p) -> absl::Status {
                  RETURN_IF_ERROR(RequireLead(req->lead_id()));
-                 if (req->channel() == v1::CHANNEL_UNSPECIFIED) {
-                   return absl::InvalidArgumentError("channel: required");
-                 }
-                 if (req->outcome() == v1::ATTEMPT_OUTCOME_UNSPECIFIED) {
-                   return absl::InvalidArgumentError("outcome: required");
-                 }
+                 const std::optional<domain::Channel> channel =
+                     Dom(req->channel(), domain::Channel::kChat);
+                 if (!channel) return absl::InvalidArgumentError("channel: required");
+                 const std::optional<domain::AttemptOutcome> outcome =
+                     Dom(req->outcome(), domain::AttemptOutcome::kFailed);
+                 if (!outcome) return absl::InvalidArgumentError("outcome: required");
                  std::optional<absl::Time> started = FromProto(req->started_at());
                  if (!started) return absl::InvalidArgumentError("started_at: required");
                  scheduling::AttemptInput a;
                  a.lead_id = req->lead_id();
                  a.lease_token = req->lease_token();
-                 a.channel = static_cast<domain::Channel>(req->channel() - 1);
+                 a.channel = *channel;
                  a.route = req->route();
-                 a.outcome = static_cast<domain::AttemptOutcome>(req->outcome() - 1);
+                 a.outcome = *outcome;
                  a.started_at = *started;
                  a.ended_at = FromProto(req->ended_at());
                  a.notes = req->notes();
