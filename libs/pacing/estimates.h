@@ -62,6 +62,8 @@ class Estimates {
 
   int calls() const { return calls_.size(); }
   int conversations() const { return talk_.size(); }
+  // Person answers among the calls in the window.
+  int answers() const { return answered_.size(); }
   // The share of placed calls a person answers, smoothed with the prior.
   double AnswerRate() const;
   // P(a person answers within (e, e + h] of origination | nothing happened by e).

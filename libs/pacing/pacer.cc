@@ -10,14 +10,9 @@
 namespace secondvoice::pacing {
 namespace {
 
-// E[max(0, X)] for X ~ N(mean, var).
-double ExpectedExcess(double mean, double var) {
-  if (var <= 1e-12) return std::max(mean, 0.0);
-  const double sd = std::sqrt(var);
-  const double z = mean / sd;
-  const double pdf = std::exp(-0.5 * z * z) / std::sqrt(2 * M_PI);
-  const double cdf = 0.5 * std::erfc(-z / std::sqrt(2.0));
-  return sd * pdf + mean * cdf;
+// P(X > 0) for X ~ N(mean, var), var > 0.
+double ChancePositive(double mean, double var) {
+  return 0.5 * std::erfc(-mean / std::sqrt(2.0 * var));
 }
 
 // Whole seconds -> how many share that elapsed time (the model treats them alike).
@@ -129,55 +124,87 @@ Decision PredictivePacer::Decide(const QueueView& queue, const Estimates& estima
       demand_var[k] += n * q * (1 - q);
     }
   }
-  // ...and per new call.
-  std::vector<double> fresh(horizon + 1);
+  // ...and per new call: answered by slot k (cumulative) and in slot k.
+  std::vector<double> fresh(horizon + 1), fresh_in(horizon + 1, 0.0);
   for (int k = 0; k <= horizon; ++k) {
     fresh[k] = estimates.AnswerWithin(absl::ZeroDuration(), absl::Seconds(k));
+    if (k > 0) fresh_in[k] = std::max(0.0, fresh[k] - fresh[k - 1]);
   }
-  // Expected abandons with n new calls: the worst expected shortfall of agents (free within
-  // 2 s of the answer) against people answering, over the horizon.
-  auto abandons = [&](int n) {
+  // What one more call, placed after n new ones, adds to the abandons expected. Answered in
+  // slot k it takes an agent, and costs an abandon if at any slot j >= k fewer agents are free
+  // by j + 2 s than people answered by j (itself included): the person abandoned may be one
+  // who answers later, but for a call placed earlier. Taken as the likeliest such slot.
+  // The answer probabilities are estimated from a window of calls, and an error in them is
+  // shared by every call: the relative error of a rate measured from m answers is about
+  // 1/sqrt(m), and it grows with the square of the answers expected. Large queues at low answer
+  // rates, which place hundreds of calls, feel it most.
+  const double shared = 1.0 / std::max(1, estimates.answers());
+  auto demand_var_with = [&](int j, int n) {
+    const double mean = demand[j] - queue.waiting + n * fresh[j];
+    return demand_var[j] + n * fresh[j] * (1 - fresh[j]) + shared * mean * mean;
+  };
+  std::vector<double> short_from(horizon + 2);
+  auto risk_of_next = [&](int n) {
+    short_from[horizon + 1] = 0;
+    for (int j = horizon; j >= 1; --j) {
+      const double spare = supply[j + grace] - demand[j] - n * fresh[j];
+      // Counts are whole: a quarter added to the variance smooths the normal's steps.
+      const double var = supply_var[j + grace] + demand_var_with(j, n);
+      short_from[j] = std::max(short_from[j + 1], ChancePositive(0.5 - spare, var + 0.25));
+    }
+    double p = 0;
+    for (int k = 1; k <= horizon; ++k) p += fresh_in[k] * short_from[k];
+    return p;
+  };
+  // What n new calls add up to: expected answers and abandons of every call in progress.
+  auto answers = [&](int n) { return demand[horizon] + n * fresh[horizon]; };
+  // The shortfall of agents at a high quantile: what a bad draw of the calls in progress costs.
+  auto bad_case = [&](int n) {
     double worst = 0;
     for (int k = 0; k <= horizon; ++k) {
       const double mean = demand[k] + n * fresh[k] - supply[k + grace];
-      const double var = demand_var[k] + n * fresh[k] * (1 - fresh[k]) + supply_var[k + grace];
-      worst = std::max(worst, ExpectedExcess(mean, var));
+      const double var = demand_var_with(k, n) + supply_var[k + grace];
+      worst = std::max(worst, mean + options_.guard_z * std::sqrt(var));
     }
     return worst;
   };
-  auto answers = [&](int n) { return demand[horizon] + n * fresh[horizon]; };
 
   const int in_progress = static_cast<int>(queue.ringing.size()) + queue.waiting;
   const int most = std::max(0, static_cast<int>(std::floor(options_.max_level * agents)) -
                                    in_progress - static_cast<int>(queue.talking.size()));
-  // The model's abandon estimate is calibrated by what happened: the target it aims at moves
-  // (slowly, once a minute) so that the last hour's abandon rate settles at `aim`.
+  // The risk a call may carry is calibrated by what happened: once a minute it moves so that
+  // the recent abandon rate settles at `aim`.
   if (queue.now >= next_calibration_) {
     next_calibration_ = queue.now + absl::Minutes(1);
-    const AbandonFigures hour = ledger.Last(queue.now, absl::Hours(1));
-    if (hour.answered >= 30) {
-      const double r = std::max(hour.Rate(), 0.1 * options_.aim);
-      calibration_ *= std::clamp(std::pow(options_.aim / r, 0.25), 0.8, 1.25);
-      calibration_ = std::clamp(calibration_, 0.1, 20.0);
+    const AbandonFigures recent = ledger.Last(queue.now, options_.calibration_window);
+    // The rate is read as if `calibration_prior` answers at the aim came first: a quiet start
+    // (no abandons in a hundred answers) proves little, and must not send the risk up.
+    const double prior = options_.calibration_prior;
+    const double r = (static_cast<double>(recent.abandoned) + options_.aim * prior) /
+                     (static_cast<double>(recent.answered) + prior);
+    {
+      calibration_ *= std::clamp(std::pow(options_.aim / r, options_.calibration_gain), 0.9, 1.1);
+      calibration_ = std::clamp(calibration_, options_.calibration_range.first, options_.calibration_range.second);
     }
   }
-  const double target = options_.target * calibration_;
+  const double risk = std::min(0.9, options_.risk * calibration_);
+  const double answered = std::max(1e-9, fresh[horizon]);
   // Room under the 24 h cap grows by the cap's share of every answer expected.
-  const double headroom = ledger.Headroom(queue.now, 0) - options_.reserve;
+  const double headroom = ledger.Headroom(queue.now, 0, options_.guard_cap) - options_.reserve;
   int n = 0;
+  double expected_abandons = 0;
   const char* limit = "the level cap";
   for (; n < most; ++n) {
-    const double a = abandons(n + 1);
-    const double x = answers(n + 1);
-    if (a > target * x) {
-      limit = "the abandon target";
+    const double p = risk_of_next(n);
+    if (p > risk * answered) {
+      limit = "the risk per call";
       break;
     }
-    // What the model expects, scaled by what its expectations turned out to be worth.
-    if (a * options_.aim / target > headroom + kAbandonCap * x) {
+    if (bad_case(n + 1) > headroom + options_.guard_cap * answers(n + 1)) {
       limit = "the 24 h abandon cap";
       break;
     }
+    expected_abandons += p;
   }
   // Never fewer than one call per ready agent with none on the way: those cannot abandon.
   const int progressive = Progressive(queue, "").calls;
@@ -189,16 +216,16 @@ Decision PredictivePacer::Decide(const QueueView& queue, const Estimates& estima
   d.mode = Mode::kPredictive;
   d.calls = n;
   d.expected_answers = answers(n);
-  d.expected_abandons = abandons(n);
+  d.expected_abandons = expected_abandons;
   d.dial_level = static_cast<double>(in_progress + n + queue.talking.size()) / agents;
   d.why = absl::StrFormat(
       "predictive: %d ready, %d talking, %d in wrap-up, %d ringing, %d waiting; answer rate "
       "%.1f%%, talk %.0f s, wrap-up %.0f s; %.1f agents free within %d s; placing %d (held by "
-      "%s): %.2f answers and %.3f abandons expected",
+      "%s, %.1f%% per call): %.2f answers expected, %.3f abandons from the new calls",
       queue.ready, queue.talking.size(), queue.wrapping.size(), queue.ringing.size(), queue.waiting,
       100 * estimates.AnswerRate(), absl::ToDoubleSeconds(estimates.MeanTalk()),
       absl::ToDoubleSeconds(estimates.MeanWrap()), supply[slots - 1], horizon, n, limit,
-      d.expected_answers, d.expected_abandons);
+      100 * risk, d.expected_answers, d.expected_abandons);
   return d;
 }
 

@@ -8,6 +8,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/string_view.h"
@@ -59,12 +60,18 @@ class ProgressivePacer final : public Pacer {
 class PredictivePacer final : public Pacer {
  public:
   struct Options {
-    // Expected abandons per expected answer that a decision may aim at, before calibration; the
-    // hard cap is kAbandonCap over the rolling 24 h, checked against the ledger on every
-    // decision.
-    double target = 0.002;
-    // The abandon rate the calibration steers the last hour to, under the cap.
+    // The most that one more call may add to the abandons expected, per answer it brings,
+    // before calibration; the hard cap is kAbandonCap over the rolling 24 h, checked against
+    // the ledger on every decision.
+    double risk = 0.02;
+    // The abandon rate the calibration steers the recent past to, under the cap: once a minute
+    // the risk moves by (aim / rate)^gain, within the range (as multiples of `risk`); the rate
+    // is that of the window, read as if `calibration_prior` answers at the aim came first.
     double aim = 0.02;
+    absl::Duration calibration_window = absl::Hours(4);
+    double calibration_prior = 300;
+    double calibration_gain = 0.1;
+    std::pair<double, double> calibration_range = {0.3, 3.0};
     // Live answers in the last 24 h before the abandon rate means anything: progressive until.
     int min_answered = 100;
     // Below these the model is not trusted: progressive.
@@ -74,8 +81,13 @@ class PredictivePacer final : public Pacer {
     // Progressive while more than this share of the agents in conversation have talked longer
     // than 90% of the conversations measured (the measured ones are still the short ones).
     double max_longer_talks = 0.3;
-    // Keeps this many expected abandons of headroom under the 24 h cap.
-    double reserve = 2.0;
+    // Keeps this many abandons of headroom under the 24 h cap...
+    double reserve = 1.0;
+    // ...for the calls in progress turning out this many standard deviations worse than
+    // expected, against this share of the answers (under the cap: a bad hour must not spend
+    // it all).
+    double guard_z = 2.0;
+    double guard_cap = 0.026;
     // How far ahead the model looks (longer than any ring).
     absl::Duration horizon = absl::Seconds(40);
     // Never more calls in progress than this per logged-in agent.

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -71,6 +72,8 @@ void Row(const std::string& scenario, const ShiftResult& r) {
 int main(int argc, char** argv) {
   using namespace secondvoice::pacing;
   const int days = argc > 1 ? std::atoi(argv[1]) : 3;
+  // Optional: only the scenarios whose name contains this (a quick look while tuning).
+  const std::string only = argc > 2 ? argv[2] : "";
   std::cout << "simulated BDC shifts: 8 h a day for " << days
             << " days per scenario; talk share = talk / logged-in time; limit = T/(T+W)\n";
   std::cout << absl::StrFormat("%-32s %-12s %8s %7s %5s %6s %6s %6s %7s %7s %7s\n", "scenario",
@@ -78,6 +81,7 @@ int main(int argc, char** argv) {
                                "aband%", "worst24", "wait_s");
   std::vector<std::string> json;
   for (const ShiftScenario& s : Scenarios(days)) {
+    if (!absl::StrContains(s.name, only)) continue;
     PredictivePacer predictive;
     ProgressivePacer progressive;
     VicidialPacer vicidial;
@@ -85,6 +89,7 @@ int main(int argc, char** argv) {
     const ShiftResult g = SimulateShift(s, progressive);
     const ShiftResult v = SimulateShift(s, vicidial);
     for (const ShiftResult* r : {&p, &g, &v}) Row(s.name, *r);
+    std::cout << std::flush;
     json.push_back(absl::StrFormat(
         "{\"name\":\"%s\",\"agents\":%d,\"answer_rate\":%.2f,\"limit\":%.4f,\"predictive\":%s,"
         "\"progressive\":%s,\"vicidial\":%s}",

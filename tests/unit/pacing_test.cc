@@ -381,12 +381,12 @@ TEST(PredictivePacer, NoHeadroomInTheLedgerFallsBackToProgressive) {
   EXPECT_THAT(d.why, HasSubstr("live answers"));
 }
 
-// A target loose enough for the hand-made queues below to show the model at work (the default
-// is calibrated online by the abandons that actually happen).
-PredictivePacer::Options Loose(double target = 0.02) {
+// A risk loose enough for the hand-made queues below to show the model at work, taken as it is
+// (the default is calibrated online by the abandons that actually happen).
+PredictivePacer::Options Loose(double risk = 0.02) {
   PredictivePacer::Options o;
-  o.target = target;
-  o.aim = target;  // the calibration's scale: the model's expectations taken at their word
+  o.risk = risk;
+  o.calibration_gain = 0;
   return o;
 }
 
@@ -400,12 +400,12 @@ TEST(PredictivePacer, CallsAheadForAgentsAboutToComeFree) {
   EXPECT_THAT(d.why, StartsWith("predictive"));
   EXPECT_GT(d.calls, progressive.calls);
   EXPECT_GT(d.expected_answers, 0);
-  // Within the target it aimed at.
-  EXPECT_LE(d.expected_abandons, Loose().target * d.expected_answers);
+  // Each new call within the risk it may carry.
+  EXPECT_LE(d.expected_abandons, Loose().risk * d.expected_answers);
   EXPECT_DOUBLE_EQ(d.dial_level, static_cast<double>(d.calls) / 10);
 }
 
-TEST(PredictivePacer, ALowerTargetPlacesFewerCalls) {
+TEST(PredictivePacer, ALowerRiskPlacesFewerCalls) {
   const QueueView q = AllAboutToFinish();
   const PredictivePacer::Options strict = Loose(0.002);
   const Decision loose = PredictivePacer(Loose(0.05)).Decide(q, Ample(), Roomy());
@@ -413,8 +413,8 @@ TEST(PredictivePacer, ALowerTargetPlacesFewerCalls) {
   EXPECT_EQ(tight.mode, Mode::kPredictive);
   EXPECT_LT(tight.calls, loose.calls);
   EXPECT_LE(tight.expected_abandons, loose.expected_abandons);
-  EXPECT_THAT(loose.why, HasSubstr("the abandon target"));
-  EXPECT_THAT(tight.why, HasSubstr("the abandon target"));
+  EXPECT_THAT(loose.why, HasSubstr("the risk per call"));
+  EXPECT_THAT(tight.why, HasSubstr("the risk per call"));
 }
 
 TEST(PredictivePacer, WaitsWhileOnlyTheShortConversationsHaveEnded) {
@@ -453,11 +453,11 @@ TEST(PredictivePacer, TheLevelCapAndThe24hCapHoldItBack) {
   EXPECT_EQ(d.calls, 5);
   EXPECT_THAT(d.why, HasSubstr("the level cap"));
 
-  // A target that never binds: only the ledger's room does.
+  // A risk that never binds: only the ledger's room does.
   const PredictivePacer::Options lax = Loose(1.0);
   AbandonLedger lots;
   for (int i = 0; i < 10000; ++i) lots.OnAnswered(kT0 - absl::Hours(2));
-  // 0.03 x 110 - 1 = 2.3: just above the reserve of 2.
+  // 0.026 x 110 - 1 = 1.9: just above the reserve of 1.
   AbandonLedger little;
   for (int i = 0; i < 110; ++i) little.OnAnswered(kT0 - absl::Hours(2));
   little.OnAbandoned(kT0 - absl::Hours(2));
@@ -467,6 +467,65 @@ TEST(PredictivePacer, TheLevelCapAndThe24hCapHoldItBack) {
   EXPECT_LT(tight.calls, roomy.calls);
   EXPECT_THAT(tight.why, HasSubstr("the 24 h abandon cap"));
   EXPECT_LE(roomy.calls, static_cast<int>(PredictivePacer::Options().max_level * 10));
+}
+
+// The same answer rate measured from more calls is trusted more: an error in it would be shared
+// by every call placed, so a queue that places many calls on a rate measured from few answers
+// keeps more margin.
+TEST(PredictivePacer, ARateMeasuredFromFewAnswersIsTrustedLess) {
+  QueueView q;
+  q.now = kT0;
+  q.wrapping = Times(60, S(25));
+  Estimates::Options wide;
+  wide.call_window = 4000;
+  Estimates more(wide);
+  Estimates fewer;
+  for (Estimates* e : {&more, &fewer}) {
+    for (int i = 0; i < 4000; ++i) e->OnCallResolved(S(i % 3 == 0 ? 5 + i % 6 : 20 + i % 6), i % 3 == 0);
+    for (int i = 0; i < 100; ++i) {
+      e->OnTalkEnded(S(100 + i % 51));
+      e->OnWrapEnded(S(20 + i % 11));
+    }
+  }
+  ASSERT_GT(more.answers(), 4 * fewer.answers());
+  ASSERT_NEAR(more.AnswerRate(), fewer.AnswerRate(), 0.01);
+  AbandonLedger lots;
+  for (int i = 0; i < 10000; ++i) lots.OnAnswered(kT0 - absl::Hours(2));
+  const Decision sure = PredictivePacer(Loose()).Decide(q, more, lots);
+  const Decision unsure = PredictivePacer(Loose()).Decide(q, fewer, lots);
+  EXPECT_EQ(sure.mode, Mode::kPredictive);
+  EXPECT_LT(unsure.calls, sure.calls);
+}
+
+// Once a minute the risk a call may carry moves with the abandons of the last hours: more calls
+// when they stayed under the aim, fewer when they went over it.
+TEST(PredictivePacer, TheRiskFollowsTheAbandonsThatHappened) {
+  const QueueView q = AllAboutToFinish();
+  // Many clean answers earlier in the 24 h, so that the cap has room either way, and 1,000 in
+  // the last hour with 0.5% or 2.8% abandoned.
+  auto ledger = [](int abandoned) {
+    AbandonLedger l;
+    for (int i = 0; i < 5000; ++i) l.OnAnswered(kT0 - absl::Hours(10));
+    for (int i = 0; i < 1000; ++i) l.OnAnswered(kT0 - absl::Hours(1));
+    for (int i = 0; i < abandoned; ++i) l.OnAbandoned(kT0 - absl::Hours(1));
+    return l;
+  };
+  const AbandonLedger calm = ledger(5), rough = ledger(28);
+  PredictivePacer::Options o;
+  PredictivePacer after_calm(o), after_rough(o);
+  // What the uncalibrated risk places.
+  const int first = PredictivePacer(Loose(o.risk)).Decide(q, Ample(), calm).calls;
+  ASSERT_EQ(first, PredictivePacer(Loose(o.risk)).Decide(q, Ample(), rough).calls);
+  Decision c, r;
+  for (int m = 0; m <= 30; ++m) {
+    QueueView later = q;
+    later.now = kT0 + absl::Minutes(m);
+    c = after_calm.Decide(later, Ample(), calm);
+    r = after_rough.Decide(later, Ample(), rough);
+  }
+  EXPECT_GT(c.calls, first);
+  EXPECT_LT(r.calls, first);
+  EXPECT_THAT(r.why, HasSubstr("the risk per call"));
 }
 
 QueueView Active(absl::Time now, int ready, int talking, int waiting = 0, int ringing = 0) {
