@@ -45,7 +45,7 @@ class DurationBins {
 class Estimates {
  public:
   struct Options {
-    int call_window = 500;    // placed calls remembered
+    int call_window = 2000;   // placed calls remembered
     int handle_window = 200;  // conversations and wrap-ups remembered
     // The answer rate starts from this prior, worth `prior_weight` calls.
     double prior_answer_rate = 0.2;

@@ -130,10 +130,6 @@ Decision PredictivePacer::Decide(const QueueView& queue, const Estimates& estima
     fresh[k] = estimates.AnswerWithin(absl::ZeroDuration(), absl::Seconds(k));
     if (k > 0) fresh_in[k] = std::max(0.0, fresh[k] - fresh[k - 1]);
   }
-  // What one more call, placed after n new ones, adds to the abandons expected. Answered in
-  // slot k it takes an agent, and costs an abandon if at any slot j >= k fewer agents are free
-  // by j + 2 s than people answered by j (itself included): the person abandoned may be one
-  // who answers later, but for a call placed earlier. Taken as the likeliest such slot.
   // The answer probabilities are estimated from a window of calls, and an error in them is
   // shared by every call: the relative error of a rate measured from m answers is about
   // 1/sqrt(m), and it grows with the square of the answers expected. Large queues at low answer
@@ -143,6 +139,10 @@ Decision PredictivePacer::Decide(const QueueView& queue, const Estimates& estima
     const double mean = demand[j] - queue.waiting + n * fresh[j];
     return demand_var[j] + n * fresh[j] * (1 - fresh[j]) + shared * mean * mean;
   };
+  // What one more call, placed after n new ones, adds to the abandons expected. Answered in
+  // slot k it takes an agent, and costs an abandon if at any slot j >= k fewer agents are free
+  // by j + 2 s than people answered by j (itself included): the person abandoned may be one
+  // who answers later, but for a call placed earlier. Taken as the likeliest such slot.
   std::vector<double> short_from(horizon + 2);
   auto risk_of_next = [&](int n) {
     short_from[horizon + 1] = 0;
@@ -156,7 +156,7 @@ Decision PredictivePacer::Decide(const QueueView& queue, const Estimates& estima
     for (int k = 1; k <= horizon; ++k) p += fresh_in[k] * short_from[k];
     return p;
   };
-  // What n new calls add up to: expected answers and abandons of every call in progress.
+  // The answers expected from every call in progress once n new ones are placed.
   auto answers = [&](int n) { return demand[horizon] + n * fresh[horizon]; };
   // The shortfall of agents at a high quantile: what a bad draw of the calls in progress costs.
   auto bad_case = [&](int n) {
@@ -182,10 +182,9 @@ Decision PredictivePacer::Decide(const QueueView& queue, const Estimates& estima
     const double prior = options_.calibration_prior;
     const double r = (static_cast<double>(recent.abandoned) + options_.aim * prior) /
                      (static_cast<double>(recent.answered) + prior);
-    {
-      calibration_ *= std::clamp(std::pow(options_.aim / r, options_.calibration_gain), 0.9, 1.1);
-      calibration_ = std::clamp(calibration_, options_.calibration_range.first, options_.calibration_range.second);
-    }
+    calibration_ *= std::clamp(std::pow(options_.aim / r, options_.calibration_gain), 0.9, 1.1);
+    calibration_ = std::clamp(calibration_, options_.calibration_range.first,
+                              options_.calibration_range.second);
   }
   const double risk = std::min(0.9, options_.risk * calibration_);
   const double answered = std::max(1e-9, fresh[horizon]);
@@ -224,8 +223,8 @@ Decision PredictivePacer::Decide(const QueueView& queue, const Estimates& estima
       "%s, %.1f%% per call): %.2f answers expected, %.3f abandons from the new calls",
       queue.ready, queue.talking.size(), queue.wrapping.size(), queue.ringing.size(), queue.waiting,
       100 * estimates.AnswerRate(), absl::ToDoubleSeconds(estimates.MeanTalk()),
-      absl::ToDoubleSeconds(estimates.MeanWrap()), supply[slots - 1], horizon, n, limit,
-      100 * risk, d.expected_answers, d.expected_abandons);
+      absl::ToDoubleSeconds(estimates.MeanWrap()), supply[slots - 1], horizon, n, limit, 100 * risk,
+      d.expected_answers, d.expected_abandons);
   return d;
 }
 

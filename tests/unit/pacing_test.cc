@@ -476,12 +476,14 @@ TEST(PredictivePacer, ARateMeasuredFromFewAnswersIsTrustedLess) {
   QueueView q;
   q.now = kT0;
   q.wrapping = Times(60, S(25));
-  Estimates::Options wide;
+  Estimates::Options wide, narrow;
   wide.call_window = 4000;
+  narrow.call_window = 500;
   Estimates more(wide);
-  Estimates fewer;
+  Estimates fewer(narrow);
   for (Estimates* e : {&more, &fewer}) {
-    for (int i = 0; i < 4000; ++i) e->OnCallResolved(S(i % 3 == 0 ? 5 + i % 6 : 20 + i % 6), i % 3 == 0);
+    for (int i = 0; i < 4000; ++i)
+      e->OnCallResolved(S(i % 3 == 0 ? 5 + i % 6 : 20 + i % 6), i % 3 == 0);
     for (int i = 0; i < 100; ++i) {
       e->OnTalkEnded(S(100 + i % 51));
       e->OnWrapEnded(S(20 + i % 11));
