@@ -96,7 +96,7 @@ Decision PredictivePacer::Decide(const QueueView& queue, const Estimates& estima
   }
 
   // Slots of one second up to the horizon, plus the 2 s an answered call may wait for an agent.
-  const int horizon = static_cast<int>(absl::ToInt64Seconds(options_.horizon));
+  const int horizon = std::max<int>(1, absl::ToInt64Seconds(options_.horizon));
   const int grace = static_cast<int>(absl::ToInt64Seconds(kAbandonAfter));
   const int slots = horizon + grace + 1;
   // Agents free by slot k (cumulative), with the variance of that count.
@@ -178,17 +178,18 @@ Decision PredictivePacer::Decide(const QueueView& queue, const Estimates& estima
     next_calibration_ = queue.now + absl::Minutes(1);
     const AbandonFigures recent = ledger.Last(queue.now, options_.calibration_window);
     // The rate is read as if `calibration_prior` answers at the aim came first: a quiet start
-    // (no abandons in a hundred answers) proves little, and must not send the risk up.
-    const double prior = options_.calibration_prior;
+    // (no abandons in a hundred answers) proves little, and moves the risk up only slowly.
+    const double prior = std::max(1.0, options_.calibration_prior);
     const double r = (static_cast<double>(recent.abandoned) + options_.aim * prior) /
                      (static_cast<double>(recent.answered) + prior);
     calibration_ *= std::clamp(std::pow(options_.aim / r, options_.calibration_gain), 0.9, 1.1);
     calibration_ = std::clamp(calibration_, options_.calibration_range.first,
                               options_.calibration_range.second);
   }
-  const double risk = std::min(0.9, options_.risk * calibration_);
+  const double risk = options_.risk * calibration_;
   const double answered = std::max(1e-9, fresh[horizon]);
-  // Room under the 24 h cap grows by the cap's share of every answer expected.
+  // Room under the guard's share of the 24 h answers, growing by that share of every answer
+  // expected.
   const double headroom = ledger.Headroom(queue.now, 0, options_.guard_cap) - options_.reserve;
   int n = 0;
   double expected_abandons = 0;

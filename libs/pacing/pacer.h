@@ -37,7 +37,7 @@ struct Decision {
   Mode mode = Mode::kProgressive;  // what decided (predictive falls back to progressive)
   double dial_level = 1.0;         // calls in progress per agent that this decision aims at
   double expected_answers = 0;     // of all calls in progress once these are placed
-  double expected_abandons = 0;    // of those
+  double expected_abandons = 0;    // what the calls placed by the model add to the abandons
   std::string why;
 };
 
@@ -65,8 +65,9 @@ class PredictivePacer final : public Pacer {
     // the ledger on every decision.
     double risk = 0.02;
     // The abandon rate the calibration steers the recent past to, under the cap: once a minute
-    // the risk moves by (aim / rate)^gain, within the range (as multiples of `risk`); the rate
-    // is that of the window, read as if `calibration_prior` answers at the aim came first.
+    // the risk moves by (aim / rate)^gain, by at most 10% a step and within the range (as
+    // multiples of `risk`); the rate is that of the window, read as if `calibration_prior`
+    // (at least 1) answers at the aim came first.
     double aim = 0.02;
     absl::Duration calibration_window = absl::Hours(4);
     double calibration_prior = 300;

@@ -400,8 +400,9 @@ TEST(PredictivePacer, CallsAheadForAgentsAboutToComeFree) {
   EXPECT_THAT(d.why, StartsWith("predictive"));
   EXPECT_GT(d.calls, progressive.calls);
   EXPECT_GT(d.expected_answers, 0);
-  // Each new call within the risk it may carry.
+  // Each new call within the risk it may carry, and the next one would have been over it.
   EXPECT_LE(d.expected_abandons, Loose().risk * d.expected_answers);
+  EXPECT_THAT(d.why, HasSubstr("held by the risk per call"));
   EXPECT_DOUBLE_EQ(d.dial_level, static_cast<double>(d.calls) / 10);
 }
 
@@ -528,6 +529,11 @@ TEST(PredictivePacer, TheRiskFollowsTheAbandonsThatHappened) {
   EXPECT_GT(c.calls, first);
   EXPECT_LT(r.calls, first);
   EXPECT_THAT(r.why, HasSubstr("the risk per call"));
+  // Once a minute, not on every decision: within the minute the same queue gets the same call.
+  QueueView again = q;
+  again.now = kT0 + absl::Minutes(30) + absl::Seconds(20);
+  EXPECT_EQ(after_rough.Decide(again, Ample(), rough).calls, r.calls);
+  EXPECT_EQ(after_rough.Decide(again, Ample(), rough).calls, r.calls);
 }
 
 QueueView Active(absl::Time now, int ready, int talking, int waiting = 0, int ringing = 0) {
