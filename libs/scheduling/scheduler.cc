@@ -115,7 +115,10 @@ std::string LocalText(absl::Time t, absl::TimeZone tz) {
 }
 
 Scheduler::Scheduler(store::Pool* pool, Options options)
-    : pool_(pool), options_(std::move(options)), let_go_thread_([this] { RunLetGo(); }) {}
+    : pool_(pool),
+      options_(std::move(options)),
+      let_go_thread_([this] { RunLetGo(); }),
+      claim_gate_(options_.claim_concurrency) {}
 
 Scheduler::~Scheduler() {
   {
@@ -343,6 +346,9 @@ absl::StatusOr<std::vector<Claim>> Scheduler::ClaimLeads(absl::string_view queue
                                                          absl::string_view owner) {
   const absl::Time deadline = options_.now() + wait;
   for (;;) {
+    // A few claims at work at once, the rest in line: on shared cores that keeps the latency of
+    // each claim close to the statement's own, where 32 claimers all at work queue up unevenly.
+    FifoGate::Pass turn = claim_gate_.Enter();
     uint64_t generation;
     {
       absl::ReaderMutexLock lock(&mu_);
@@ -436,7 +442,9 @@ absl::StatusOr<std::vector<Claim>> Scheduler::ClaimLeads(absl::string_view queue
     }
     if (!out.empty() || now >= deadline) return out;
 
-    // Nothing due: sleep until a NOTIFY, the earliest hint, a window opening, or the deadline.
+    // Nothing due: sleep until a NOTIFY, the earliest hint, a window opening, or the deadline,
+    // out of the line.
+    turn.Leave();
     absl::MutexLock lock(&mu_);
     absl::Time wake_at = std::min(deadline, now + options_.max_idle_wait);
     for (const Bucket& b : q->buckets) {

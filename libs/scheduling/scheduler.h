@@ -25,6 +25,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "libs/cadence/cadence.h"
+#include "libs/common/fifo_gate.h"
 #include "libs/domain/types.h"
 #include "libs/store/pool.h"
 #include "libs/store/schedule.h"
@@ -103,6 +104,9 @@ class Scheduler {
     absl::Duration config_ttl = absl::Seconds(30);
     // A waiting claim looks again at least this often even without a NOTIFY.
     absl::Duration max_idle_wait = absl::Seconds(15);
+    // Claims at work at once (statements and rules; not those waiting for a lead to come due);
+    // the others wait their turn in order of arrival.
+    int claim_concurrency = 4;
   };
 
   Scheduler(store::Pool* pool, Options options);
@@ -188,6 +192,7 @@ class Scheduler {
   std::vector<store::ScheduledLead> let_go_ ABSL_GUARDED_BY(let_go_mu_);
   bool let_go_stop_ ABSL_GUARDED_BY(let_go_mu_) = false;
   std::thread let_go_thread_;
+  FifoGate claim_gate_;
   absl::Mutex mu_;
   absl::CondVar wake_;
   uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;
