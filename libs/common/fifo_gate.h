@@ -37,7 +37,7 @@ class FifoGate {
   Pass Enter();
 
   int limit() const { return limit_; }
-  // Threads inside now, and in line (for tests and status).
+  // Threads inside now, and in line (for tests).
   int Inside();
   int Waiting();
 

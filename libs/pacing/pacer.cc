@@ -143,14 +143,21 @@ Decision PredictivePacer::Decide(const QueueView& queue, const Estimates& estima
   // slot k it takes an agent, and costs an abandon if at any slot j >= k fewer agents are free
   // by j + 2 s than people answered by j (itself included): the person abandoned may be one
   // who answers later, but for a call placed earlier. Taken as the likeliest such slot.
+  // People answered by slot j, less agents free by j + 2 s, with n new calls: mean and variance.
+  struct Shortfall {
+    double mean, var;
+  };
+  auto shortfall = [&](int j, int n) {
+    return Shortfall{demand[j] + n * fresh[j] - supply[j + grace],
+                     demand_var_with(j, n) + supply_var[j + grace]};
+  };
   std::vector<double> short_from(horizon + 2);
   auto risk_of_next = [&](int n) {
     short_from[horizon + 1] = 0;
     for (int j = horizon; j >= 1; --j) {
-      const double spare = supply[j + grace] - demand[j] - n * fresh[j];
+      const Shortfall s = shortfall(j, n);
       // Counts are whole: a quarter added to the variance smooths the normal's steps.
-      const double var = supply_var[j + grace] + demand_var_with(j, n);
-      short_from[j] = std::max(short_from[j + 1], ChancePositive(0.5 - spare, var + 0.25));
+      short_from[j] = std::max(short_from[j + 1], ChancePositive(0.5 + s.mean, s.var + 0.25));
     }
     double p = 0;
     for (int k = 1; k <= horizon; ++k) p += fresh_in[k] * short_from[k];
@@ -162,9 +169,8 @@ Decision PredictivePacer::Decide(const QueueView& queue, const Estimates& estima
   auto bad_case = [&](int n) {
     double worst = 0;
     for (int k = 0; k <= horizon; ++k) {
-      const double mean = demand[k] + n * fresh[k] - supply[k + grace];
-      const double var = demand_var_with(k, n) + supply_var[k + grace];
-      worst = std::max(worst, mean + options_.guard_z * std::sqrt(var));
+      const Shortfall s = shortfall(k, n);
+      worst = std::max(worst, s.mean + options_.guard_z * std::sqrt(s.var));
     }
     return worst;
   };
