@@ -1,39 +1,52 @@
-// Tickets in order of arrival; each one leaving admits the next.
+// A line of waiters in order of arrival; each one leaving hands its place to the first in line
+// and wakes that thread only.
 #include "libs/common/fifo_gate.h"
 
 #include <algorithm>
 
 namespace secondvoice {
 
-FifoGate::FifoGate(int limit) : limit_(std::max(1, limit)) {
-  absl::MutexLock lock(&mu_);
-  admitted_ = static_cast<uint64_t>(limit_);
-}
+FifoGate::FifoGate(int limit) : limit_(std::max(1, limit)) {}
 
 FifoGate::Pass FifoGate::Enter() {
   absl::MutexLock lock(&mu_);
-  const uint64_t ticket = tickets_++;
-  auto my_turn = [this, ticket]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return ticket < admitted_; };
-  mu_.Await(absl::Condition(&my_turn));
-  return Pass(this);
+  if (first_ == nullptr && inside_ < limit_) {
+    ++inside_;
+    return Pass(this);
+  }
+  Waiter me;
+  (last_ == nullptr ? first_ : last_->next) = &me;
+  last_ = &me;
+  ++waiting_;
+  while (!me.admitted) me.turn.Wait(&mu_);
+  return Pass(this);  // the place of the one who left, so inside_ is unchanged
 }
 
 void FifoGate::Pass::Leave() {
   if (gate_ == nullptr) return;
-  absl::MutexLock lock(&gate_->mu_);
-  ++gate_->admitted_;
-  ++gate_->left_;
+  FifoGate& g = *gate_;
   gate_ = nullptr;
+  absl::MutexLock lock(&g.mu_);
+  Waiter* next = g.first_;
+  if (next == nullptr) {
+    --g.inside_;
+    return;
+  }
+  g.first_ = next->next;
+  if (g.first_ == nullptr) g.last_ = nullptr;
+  --g.waiting_;
+  next->admitted = true;
+  next->turn.Signal();
 }
 
 int FifoGate::Inside() {
   absl::MutexLock lock(&mu_);
-  return static_cast<int>(std::min(admitted_, tickets_) - left_);
+  return inside_;
 }
 
 int FifoGate::Waiting() {
   absl::MutexLock lock(&mu_);
-  return tickets_ > admitted_ ? static_cast<int>(tickets_ - admitted_) : 0;
+  return waiting_;
 }
 
 }  // namespace secondvoice

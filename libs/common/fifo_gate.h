@@ -5,8 +5,6 @@
 #ifndef SECONDVOICE_LIBS_COMMON_FIFO_GATE_H_
 #define SECONDVOICE_LIBS_COMMON_FIFO_GATE_H_
 
-#include <cstdint>
-
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 
@@ -42,11 +40,19 @@ class FifoGate {
   int Waiting();
 
  private:
+  // One per thread in line, on its own stack: a turn handed over wakes that thread alone.
+  struct Waiter {
+    absl::CondVar turn;
+    bool admitted = false;
+    Waiter* next = nullptr;
+  };
+
   const int limit_;
   absl::Mutex mu_;
-  uint64_t tickets_ ABSL_GUARDED_BY(mu_) = 0;   // handed out
-  uint64_t admitted_ ABSL_GUARDED_BY(mu_) = 0;  // tickets below this may enter
-  uint64_t left_ ABSL_GUARDED_BY(mu_) = 0;
+  int inside_ ABSL_GUARDED_BY(mu_) = 0;
+  int waiting_ ABSL_GUARDED_BY(mu_) = 0;
+  Waiter* first_ ABSL_GUARDED_BY(mu_) = nullptr;  // the line, oldest first
+  Waiter* last_ ABSL_GUARDED_BY(mu_) = nullptr;
 };
 
 }  // namespace secondvoice

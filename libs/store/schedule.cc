@@ -26,9 +26,14 @@ namespace {
 #define SV_ROUTE_VALUES_OF(LEAD)                                                  \
   "ARRAY(SELECT r.normalized_value FROM contact_routes r WHERE r.lead_id = " LEAD \
   " AND r.normalized_value <> '' ORDER BY r.position, r.id)"
+// Each value looked up in the index by itself: asked for "value = ANY(values)", the planner
+// reads a small suppression table whole on every claim (0.3 ms for 500 entries; a third of the
+// claim statement's rate), and OFFSET 0 keeps it from turning the lookups back into that scan.
 #define SV_SUPPRESSIONS_OF(VALUES)                                                   \
-  "(SELECT string_agg(x.channel || chr(31) || x.value, chr(30)) FROM suppressions x" \
-  " WHERE x.value = ANY(" VALUES ") AND (x.dealer_id IS NULL OR x.dealer_id = s.dealer_id))"
+  "(SELECT string_agg(x.channel || chr(31) || x.value, chr(30)) FROM unnest(" VALUES \
+  ") v,"                                                                             \
+  " LATERAL (SELECT channel, value FROM suppressions WHERE value = v"                \
+  " AND (dealer_id IS NULL OR dealer_id = s.dealer_id) OFFSET 0) x)"
 
 #define SV_SCHEDULE_COLUMNS                                                            \
   SV_SCHEDULE_CORE                                                                     \

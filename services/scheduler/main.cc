@@ -27,6 +27,9 @@ ABSL_FLAG(std::string, tokens_file, "",
 ABSL_FLAG(std::string, port_file, "", "write the bound port to this file once serving");
 ABSL_FLAG(int, workers, 8, "threads that run database work for RPCs");
 ABSL_FLAG(int, db_pool_size, 8, "PostgreSQL connections at most");
+ABSL_FLAG(int, claim_concurrency, 4,
+          "claims at work at once (statement and rules); the others wait in line. About twice"
+          " the cores PostgreSQL and the daemon share");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(5),
           "how long running calls may take to finish on SIGTERM");
 ABSL_FLAG(std::string, carrier, "realistic",
@@ -88,8 +91,9 @@ int main(int argc, char** argv) {
   }
   options.workers = absl::GetFlag(FLAGS_workers);
   options.db_pool_size = absl::GetFlag(FLAGS_db_pool_size);
-  if (options.workers < 1 || options.db_pool_size < 1) {
-    return Fail("--workers and --db_pool_size must be at least 1");
+  options.claim_concurrency = absl::GetFlag(FLAGS_claim_concurrency);
+  if (options.workers < 1 || options.db_pool_size < 1 || options.claim_concurrency < 1) {
+    return Fail("--workers, --db_pool_size and --claim_concurrency must be at least 1");
   }
 
   absl::StatusOr<secondvoice::telephony::CarrierProfile> carrier =

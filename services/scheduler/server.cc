@@ -21,7 +21,9 @@ Server::Server(ServerOptions options)
       workers_(std::make_unique<WorkerPool>(options_.workers, options_.max_queued)),
       waiters_(std::make_unique<WorkerPool>(options_.waiting_claims,
                                             static_cast<size_t>(options_.waiting_claims))),
-      scheduler_(std::make_unique<scheduling::Scheduler>(&db_->pool())),
+      scheduler_(std::make_unique<scheduling::Scheduler>(
+          &db_->pool(),
+          scheduling::Scheduler::Options{.claim_concurrency = options_.claim_concurrency})),
       loop_(std::make_unique<telephony::RealLoop>()),
       carrier_(std::make_unique<telephony::SimulatedCarrier>(loop_.get(), options_.carrier,
                                                              options_.carrier_seed)),

@@ -36,6 +36,8 @@ struct ServerOptions {
   // Claims waiting for a lead at once at most (each holds a thread while it waits).
   int waiting_claims = 32;
   int db_pool_size = 8;
+  // Claims at work at once; the others wait in line (Scheduler::Options::claim_concurrency).
+  int claim_concurrency = 4;
   absl::Duration db_check_interval = absl::Seconds(1);
   // The telephony behind the dialer: the simulated carrier (the one stand-in; a real carrier
   // adapter implements the same port).
