@@ -13,6 +13,7 @@
 #include "libs/common/status_macros.h"
 #include "libs/store/campaigns.h"
 #include "libs/store/dealers.h"
+#include "libs/store/handovers.h"
 #include "libs/store/imports.h"
 #include "libs/store/leads.h"
 
@@ -503,6 +504,9 @@ absl::StatusOr<AttemptResult> Scheduler::RecordAttempt(const AttemptInput& a) {
   if (a.outcome == AttemptOutcome::kCallbackRequested && !a.callback_at) {
     return absl::InvalidArgumentError("callback_at: required for a requested callback");
   }
+  if (a.outcome == AttemptOutcome::kAppointmentSet && !a.appointment) {
+    return absl::InvalidArgumentError("appointment: required when an appointment was set");
+  }
   const absl::Time now = options_.now();
   AttemptResult result;
   RETURN_IF_ERROR(store::InTransaction(*pool_, [&](store::PgConn& conn) -> absl::Status {
@@ -526,6 +530,10 @@ absl::StatusOr<AttemptResult> Scheduler::RecordAttempt(const AttemptInput& a) {
           store::RouteFor(s, a.channel == Channel::kPhone ? Action::kCall : Action::kMessage);
     }
     ASSIGN_OR_RETURN(result.attempt_id, store::InsertAttempt(conn, record));
+    RETURN_IF_ERROR(store::MergeStatements(conn, a.lead_id, a.statements));
+    for (const domain::Vehicle& v : a.vehicles) {
+      RETURN_IF_ERROR(store::AddVehicle(conn, a.lead_id, v));
+    }
     s.progress = cadence::Record(s.progress, {a.channel, a.outcome, a.started_at}, rules.window.tz);
     domain::LeadStatus status = domain::LeadStatus::kInProgress;
     switch (a.outcome) {
@@ -545,9 +553,22 @@ absl::StatusOr<AttemptResult> Scheduler::RecordAttempt(const AttemptInput& a) {
       case AttemptOutcome::kNotInterested:
         status = domain::LeadStatus::kClosedNotInterested;
         break;
-      case AttemptOutcome::kAppointmentSet:
+      case AttemptOutcome::kAppointmentSet: {
+        // The handover is queued in the outcome's own transaction: it exists exactly when the
+        // appointment does, and a dispatcher on any replica delivers it.
         status = domain::LeadStatus::kHandedOver;
+        ASSIGN_OR_RETURN(
+            const int64_t appointment,
+            store::InsertAppointment(conn, a.lead_id, result.attempt_id, *a.appointment));
+        ASSIGN_OR_RETURN(
+            result.handover_id,
+            store::CreateHandover(conn, store::NewHandover{.lead_id = a.lead_id,
+                                                           .dealer_id = s.dealer_id,
+                                                           .attempt_id = result.attempt_id,
+                                                           .appointment_id = appointment,
+                                                           .bdc_agent = a.by}));
         break;
+      }
       case AttemptOutcome::kWrongNumber:
         if (!record.route.empty()) {
           RETURN_IF_ERROR(store::MarkRouteUnusable(conn, a.lead_id, record.route));

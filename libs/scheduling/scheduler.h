@@ -27,6 +27,7 @@
 #include "libs/cadence/cadence.h"
 #include "libs/common/fifo_gate.h"
 #include "libs/domain/types.h"
+#include "libs/handover/packet.h"
 #include "libs/store/pool.h"
 #include "libs/store/schedule.h"
 
@@ -54,6 +55,11 @@ struct AttemptInput {
   std::string notes;
   std::optional<absl::Time> callback_at;  // for kCallbackRequested
   std::string by;                         // agent login
+  // Required for kAppointmentSet: the lead is then handed over to the dealer's salesperson.
+  std::optional<handover::Appointment> appointment;
+  // What the customer said in this contact, merged into what was known.
+  handover::Statements statements;
+  std::vector<domain::Vehicle> vehicles;  // of interest or to trade in, told in this contact
 };
 
 struct AttemptResult {
@@ -61,6 +67,7 @@ struct AttemptResult {
   domain::LeadStatus status = domain::LeadStatus::kInProgress;
   std::optional<absl::Time> next_contact_at;
   std::string next_reason;
+  int64_t handover_id = 0;  // queued by this outcome; 0 when none
 };
 
 struct Explanation {

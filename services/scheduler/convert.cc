@@ -164,19 +164,7 @@ void ToProto(const domain::Lead& l, pb::Lead* out) {
     p->set_preferred(r.preferred);
     p->set_preferred_times(r.preferred_times);
   }
-  for (const domain::Vehicle& v : l.vehicles) {
-    pb::Vehicle* p = out->add_vehicles();
-    p->set_role(Pb<pb::VehicleRole>(v.role));
-    p->set_used(v.used);
-    p->set_year(v.year);
-    p->set_make(v.make);
-    p->set_model(v.model);
-    p->set_trim(v.trim);
-    p->set_vin(v.vin);
-    p->set_odometer_km(v.odometer_km);
-    p->set_price_cents(v.price_cents);
-    p->set_comments(v.comments);
-  }
+  for (const domain::Vehicle& v : l.vehicles) ToProto(v, out->add_vehicles());
   pb::Consent* consent = out->mutable_consent();
   consent->set_basis(Pb<pb::ConsentBasis>(l.consent.basis));
   consent->set_source(l.consent.source);
@@ -211,6 +199,139 @@ void ToProto(const domain::Attempt& a, pb::Attempt* out) {
   if (a.ended_at) ToProto(*a.ended_at, out->mutable_ended_at());
   if (a.outcome) out->set_outcome(Pb<pb::AttemptOutcome>(*a.outcome));
   out->set_notes(a.notes);
+}
+
+void ToProto(const domain::Vehicle& v, pb::Vehicle* p) {
+  p->set_role(Pb<pb::VehicleRole>(v.role));
+  p->set_used(v.used);
+  p->set_year(v.year);
+  p->set_make(v.make);
+  p->set_model(v.model);
+  p->set_trim(v.trim);
+  p->set_vin(v.vin);
+  p->set_odometer_km(v.odometer_km);
+  p->set_price_cents(v.price_cents);
+  p->set_comments(v.comments);
+}
+
+domain::Vehicle FromProto(const pb::Vehicle& v, domain::VehicleRole unspecified) {
+  return domain::Vehicle{.role = Dom(v.role(), domain::VehicleRole::kTradeIn).value_or(unspecified),
+                         .used = v.used(),
+                         .year = v.year(),
+                         .make = v.make(),
+                         .model = v.model(),
+                         .trim = v.trim(),
+                         .vin = v.vin(),
+                         .odometer_km = v.odometer_km(),
+                         .price_cents = v.price_cents(),
+                         .comments = v.comments()};
+}
+
+absl::StatusOr<handover::Appointment> FromProto(const pb::Appointment& p, absl::string_view field) {
+  std::optional<absl::Time> at = FromProto(p.at());
+  if (!at) return absl::InvalidArgumentError(absl::StrCat(field, ".at: required"));
+  handover::Appointment a{.at = *at,
+                          .location = p.location(),
+                          .with_whom = p.with_whom(),
+                          .expectations = {},
+                          .expectations_text = p.expectations_text()};
+  for (int e : p.expectations()) {
+    if (auto known = Dom(static_cast<pb::CustomerExpectation>(e), handover::Expectation::kOther)) {
+      a.expectations.push_back(*known);
+    }
+  }
+  return a;
+}
+
+void ToProto(const handover::Appointment& a, pb::Appointment* out) {
+  ToProto(a.at, out->mutable_at());
+  out->set_location(a.location);
+  out->set_with_whom(a.with_whom);
+  for (handover::Expectation e : a.expectations) {
+    out->add_expectations(Pb<pb::CustomerExpectation>(e));
+  }
+  out->set_expectations_text(a.expectations_text);
+}
+
+handover::Statements FromProto(const pb::CustomerStatements& p,
+                               std::vector<domain::Vehicle>* vehicles) {
+  if (p.has_vehicle_of_interest()) {
+    vehicles->push_back(FromProto(p.vehicle_of_interest(), domain::VehicleRole::kInterest));
+    vehicles->back().role = domain::VehicleRole::kInterest;
+  }
+  if (p.has_trade_in()) {
+    vehicles->push_back(FromProto(p.trade_in(), domain::VehicleRole::kTradeIn));
+    vehicles->back().role = domain::VehicleRole::kTradeIn;
+  }
+  return handover::Statements{.needs = p.needs(),
+                              .financing = p.financing(),
+                              .timeframe = p.timeframe(),
+                              .other = p.other()};
+}
+
+void ToProto(const handover::Packet& p, pb::Handover* out) {
+  out->set_idempotency_key(p.idempotency_key);
+  out->set_handover_id(p.handover_id);
+  out->set_dealer_id(p.dealer_id);
+  out->set_lead_id(p.lead.id);
+  pb::Lead lead;
+  ToProto(p.lead, &lead);
+  *out->mutable_customer() = lead.customer();
+  *out->mutable_contact_routes() = lead.contact_routes();
+  *out->mutable_vehicles() = lead.vehicles();
+  *out->mutable_consent() = lead.consent();
+  pb::HandoverOrigin* origin = out->mutable_origin();
+  origin->set_origin(Pb<pb::LeadOrigin>(p.lead.origin));
+  origin->set_list_name(p.list_name);
+  origin->set_campaign_id(p.lead.campaign_id);
+  origin->set_crm_lead_id(p.lead.crm_lead_id);
+  origin->set_previous_salesperson_id(p.lead.salesperson);
+  origin->set_reason(p.reason);
+  for (const handover::Contact& c : p.history) {
+    pb::ContactHistoryEntry* e = out->add_history();
+    ToProto(c.at, e->mutable_at());
+    e->set_channel(Pb<pb::Channel>(c.channel));
+    e->set_by(c.by);
+    if (c.outcome) e->set_outcome(Pb<pb::AttemptOutcome>(*c.outcome));
+    e->set_outcome_text(handover::OutcomeText(c));
+    e->set_notes(c.notes);
+  }
+  pb::CustomerStatements* said = out->mutable_customer_statements();
+  said->set_needs(p.statements.needs);
+  said->set_financing(p.statements.financing);
+  said->set_timeframe(p.statements.timeframe);
+  said->set_other(p.statements.other);
+  // The latest vehicle of each role the customer told us about.
+  for (const domain::Vehicle& v : p.lead.vehicles) {
+    if (v.role == domain::VehicleRole::kInterest) ToProto(v, said->mutable_vehicle_of_interest());
+    if (v.role == domain::VehicleRole::kTradeIn) ToProto(v, said->mutable_trade_in());
+  }
+  ToProto(p.appointment, out->mutable_appointment());
+  out->set_bdc_agent(p.bdc_agent);
+  out->set_bdc_agent_name(p.bdc_agent_name);
+  out->set_summary_text(handover::Summary(p));
+  out->set_adf_xml(handover::Adf(p));
+  ToProto(p.created_at, out->mutable_created_at());
+}
+
+void ToProto(const store::HandoverRow& h, pb::HandoverRecord* out) {
+  pb::Handover* packet = out->mutable_handover();
+  if (!packet->has_created_at()) {  // the caller may have filled the whole packet
+    packet->set_handover_id(h.id);
+    packet->set_idempotency_key(h.idempotency_key);
+    packet->set_dealer_id(h.dealer_id);
+    packet->set_lead_id(h.lead_id);
+    ToProto(h.created_at, packet->mutable_created_at());
+  }
+  out->set_state(Pb<pb::DeliveryState>(h.state));
+  out->set_attempts(h.attempts);
+  out->set_last_error(h.last_error);
+  if (h.state != store::DeliveryState::kDelivered && h.rejection.empty()) {
+    ToProto(h.next_attempt_at, out->mutable_next_attempt_at());
+  }
+  if (h.delivered_at) ToProto(*h.delivered_at, out->mutable_delivered_at());
+  if (h.flagged_at) ToProto(*h.flagged_at, out->mutable_flagged_at());
+  out->set_crm_reference(h.crm_reference);
 }
 
 }  // namespace secondvoice::scheduler

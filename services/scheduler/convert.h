@@ -11,9 +11,12 @@
 #include "google/protobuf/timestamp.pb.h"
 #include "grpcpp/support/status.h"
 #include "libs/domain/types.h"
+#include "libs/handover/packet.h"
+#include "libs/store/handovers.h"
 #include "secondvoice/v1/campaign_service.pb.h"
 #include "secondvoice/v1/common.pb.h"
 #include "secondvoice/v1/dealer_service.pb.h"
+#include "secondvoice/v1/handover.pb.h"
 
 namespace secondvoice::scheduler {
 
@@ -54,6 +57,20 @@ std::optional<domain::CampaignState> FromProto(pb::CampaignState s);
 void ToProto(const domain::Lead& l, pb::Lead* out);
 void ToProto(const domain::LeadEvent& e, pb::LeadEvent* out);
 void ToProto(const domain::Attempt& a, pb::Attempt* out);
+void ToProto(const domain::Vehicle& v, pb::Vehicle* out);
+// A vehicle without a role takes `unspecified`.
+domain::Vehicle FromProto(const pb::Vehicle& p, domain::VehicleRole unspecified);
+
+// INVALID_ARGUMENT naming the field (under `field`, e.g. "outcome.appointment") when the time
+// is missing.
+absl::StatusOr<handover::Appointment> FromProto(const pb::Appointment& p, absl::string_view field);
+void ToProto(const handover::Appointment& a, pb::Appointment* out);
+// The statements' vehicles go to `vehicles` with their roles.
+handover::Statements FromProto(const pb::CustomerStatements& p,
+                               std::vector<domain::Vehicle>* vehicles);
+// The packet with its summary and ADF renderings.
+void ToProto(const handover::Packet& p, pb::Handover* out);
+void ToProto(const store::HandoverRow& h, pb::HandoverRecord* out);
 
 }  // namespace secondvoice::scheduler
 

@@ -925,9 +925,12 @@ void Dialer::RecordOutcome(Session& s, const v1::AgentMessage::Outcome& o) {
   }
   if (o.has_callback_at()) a.callback_at = FromProto(o.callback_at());
   if (o.has_appointment()) {
-    absl::StrAppend(&a.notes, a.notes.empty() ? "" : "; ",
-                    "appointment: ", o.appointment().ShortDebugString());
+    absl::StatusOr<handover::Appointment> appointment =
+        FromProto(o.appointment(), "outcome.appointment");
+    if (!appointment.ok()) return Error(s, 3, std::string(appointment.status().message()));
+    a.appointment = *std::move(appointment);
   }
+  a.statements = FromProto(o.statements(), &a.vehicles);
   const absl::Duration wrap = loop_->Now() - s.call_ended;
   for (const std::string& qid : s.queues) {
     if (Queue* q = QueueOf(qid)) q->estimates.OnWrapEnded(wrap);
@@ -950,6 +953,7 @@ void Dialer::RecordOutcome(Session& s, const v1::AgentMessage::Outcome& o) {
       v1::AgentEvent::OutcomeRecorded* rec = e.mutable_outcome_recorded();
       rec->set_attempt_id(attempt);
       rec->set_lead_status(Pb<v1::LeadStatus>(r->status));
+      rec->set_handover_id(r->handover_id);
       if (r->next_contact_at) ToProto(*r->next_contact_at, rec->mutable_next_contact_at());
       Send(*s, e);
       Available(*s);

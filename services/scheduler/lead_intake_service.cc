@@ -209,18 +209,7 @@ domain::Lead LeadFromFollowUp(const v1::FollowUp& f, const std::string& dealer_i
     lead.contact_routes.push_back(std::move(route));
   }
   for (const v1::Vehicle& v : f.vehicles()) {
-    lead.vehicles.push_back({.role = v.role() == v1::VEHICLE_ROLE_UNSPECIFIED
-                                         ? domain::VehicleRole::kInterest
-                                         : static_cast<domain::VehicleRole>(v.role() - 1),
-                             .used = v.used(),
-                             .year = v.year(),
-                             .make = v.make(),
-                             .model = v.model(),
-                             .trim = v.trim(),
-                             .vin = v.vin(),
-                             .odometer_km = v.odometer_km(),
-                             .price_cents = v.price_cents(),
-                             .comments = v.comments()});
+    lead.vehicles.push_back(scheduler::FromProto(v, domain::VehicleRole::kInterest));
   }
   // The customer took the initiative: calling them back is a service call, unless the CRM says
   // otherwise.

@@ -30,6 +30,10 @@ ABSL_FLAG(int, db_pool_size, 8, "PostgreSQL connections at most");
 ABSL_FLAG(int, claim_concurrency, 4,
           "claims at work at once (statement and rules); the others wait in line. About twice"
           " the cores PostgreSQL and the daemon share");
+ABSL_FLAG(absl::Duration, handover_deadline, absl::Seconds(5),
+          "deadline of each call to a dealer CRM; a delivery is leased for twice as long");
+ABSL_FLAG(absl::Duration, handover_flag_after, absl::Minutes(15),
+          "an undelivered handover this old is flagged to the campaign manager (and still tried)");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(5),
           "how long running calls may take to finish on SIGTERM");
 ABSL_FLAG(std::string, carrier, "realistic",
@@ -92,6 +96,11 @@ int main(int argc, char** argv) {
   options.workers = absl::GetFlag(FLAGS_workers);
   options.db_pool_size = absl::GetFlag(FLAGS_db_pool_size);
   options.claim_concurrency = absl::GetFlag(FLAGS_claim_concurrency);
+  options.handovers.deadline = absl::GetFlag(FLAGS_handover_deadline);
+  options.handovers.flag_after = absl::GetFlag(FLAGS_handover_flag_after);
+  if (options.handovers.deadline <= absl::ZeroDuration()) {
+    return Fail("--handover_deadline must be positive");
+  }
   if (options.workers < 1 || options.db_pool_size < 1 || options.claim_concurrency < 1) {
     return Fail("--workers, --db_pool_size and --claim_concurrency must be at least 1");
   }

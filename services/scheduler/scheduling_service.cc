@@ -150,6 +150,10 @@ grpc::ServerUnaryReactor* SchedulingServiceImpl::RecordAttempt(grpc::CallbackSer
                  a.notes = req->notes();
                  a.callback_at = FromProto(req->callback_at());
                  a.by = p.name;
+                 if (req->has_appointment()) {
+                   ASSIGN_OR_RETURN(a.appointment, FromProto(req->appointment(), "appointment"));
+                 }
+                 a.statements = FromProto(req->statements(), &a.vehicles);
                  ASSIGN_OR_RETURN(scheduling::AttemptResult r, env_.scheduler->RecordAttempt(a));
                  resp->set_attempt_id(r.attempt_id);
                  resp->set_lead_status(static_cast<v1::LeadStatus>(static_cast<int>(r.status) + 1));
@@ -157,6 +161,7 @@ grpc::ServerUnaryReactor* SchedulingServiceImpl::RecordAttempt(grpc::CallbackSer
                    scheduler::ToProto(*r.next_contact_at, resp->mutable_next_contact_at());
                  }
                  resp->set_next_reason(r.next_reason);
+                 resp->set_handover_id(r.handover_id);
                  return absl::OkStatus();
                });
 }

@@ -40,7 +40,8 @@ Server::Server(ServerOptions options)
       leads_(env_),
       intake_(env_),
       scheduling_(env_),
-      agents_(env_, dialer_.get()) {}
+      agents_(env_, dialer_.get()),
+      handovers_(env_) {}
 
 Server::~Server() { Shutdown(absl::ZeroDuration()); }
 
@@ -56,6 +57,7 @@ absl::Status Server::Start() {
   builder.RegisterService(&intake_);
   builder.RegisterService(&scheduling_);
   builder.RegisterService(&agents_);
+  builder.RegisterService(&handovers_);
   // List imports stream files of many MB in chunks; a chunk may be up to 4 MiB.
   builder.SetMaxReceiveMessageSize(8 << 20);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
@@ -78,8 +80,15 @@ absl::Status Server::Start() {
 
 void Server::SetServing(bool serving) {
   absl::MutexLock lock(&mu_);
-  if (server_ != nullptr && !shut_down_)
-    server_->GetHealthCheckService()->SetServingStatus(serving);
+  if (server_ == nullptr || shut_down_) return;
+  server_->GetHealthCheckService()->SetServingStatus(serving);
+  // Handovers are delivered once the schedule's tables exist (migrated) and from then on.
+  if (serving && dispatcher_ == nullptr) {
+    DispatcherOptions handovers = options_.handovers;
+    if (handovers.owner.empty()) handovers.owner = options_.dialer.owner;
+    dispatcher_ = std::make_unique<HandoverDispatcher>(&db_->pool(), options_.database_url,
+                                                       std::move(handovers));
+  }
 }
 
 void Server::Shutdown(absl::Duration grace) {
@@ -94,6 +103,12 @@ void Server::Shutdown(absl::Duration grace) {
     server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
   }
   listener_.reset();
+  std::unique_ptr<HandoverDispatcher> dispatcher;
+  {
+    absl::MutexLock lock(&mu_);
+    dispatcher = std::move(dispatcher_);
+  }
+  dispatcher.reset();  // calls under way are cancelled; their leases bring them back
   dialer_->Stop();     // hangs up and gives back what it holds, through the workers
   scheduler_->Stop();  // waiting claims return now
   waiters_.reset();

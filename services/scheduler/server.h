@@ -19,6 +19,7 @@
 #include "services/scheduler/agent_service.h"
 #include "services/scheduler/database.h"
 #include "services/scheduler/dialer.h"
+#include "services/scheduler/handover_dispatcher.h"
 #include "services/scheduler/lead_intake_service.h"
 #include "services/scheduler/rpc.h"
 #include "services/scheduler/scheduling_service.h"
@@ -44,6 +45,8 @@ struct ServerOptions {
   telephony::CarrierProfile carrier;
   uint64_t carrier_seed = 1;
   DialerOptions dialer;
+  // Delivery of handovers to the dealers' CRMs (owner: the dialer's replica name when empty).
+  DispatcherOptions handovers;
 };
 
 // The simulated carrier's profiles: "realistic" (the default: ring, talk and answer rates of a
@@ -89,9 +92,11 @@ class Server {
   LeadIntakeServiceImpl intake_;
   SchedulingServiceImpl scheduling_;
   AgentServiceImpl agents_;
+  HandoverServiceImpl handovers_;
   absl::Mutex mu_;
   std::unique_ptr<grpc::Server> server_ ABSL_GUARDED_BY(mu_);
   bool shut_down_ ABSL_GUARDED_BY(mu_) = false;
+  std::unique_ptr<HandoverDispatcher> dispatcher_ ABSL_GUARDED_BY(mu_);
   int port_ = 0;
 };
 

@@ -6,6 +6,7 @@
 #include "secondvoice/v1/admin_service.grpc.pb.h"
 #include "secondvoice/v1/campaign_service.grpc.pb.h"
 #include "secondvoice/v1/dealer_service.grpc.pb.h"
+#include "secondvoice/v1/handover.grpc.pb.h"
 #include "secondvoice/v1/lead_service.grpc.pb.h"
 #include "services/scheduler/rpc.h"
 
@@ -76,6 +77,18 @@ class LeadServiceImpl final : public v1::LeadService::CallbackService {
                               v1::LeadDetail* resp) override;
   ServerUnaryReactor* SearchLeads(CallbackServerContext* ctx, const v1::SearchLeadsRequest* req,
                                   v1::SearchLeadsResponse* resp) override;
+
+ private:
+  const Env& env_;
+};
+
+class HandoverServiceImpl final : public v1::HandoverService::CallbackService {
+ public:
+  explicit HandoverServiceImpl(const Env& env) : env_(env) {}
+  ServerUnaryReactor* ListHandovers(CallbackServerContext* ctx, const v1::ListHandoversRequest* req,
+                                    v1::ListHandoversResponse* resp) override;
+  ServerUnaryReactor* GetHandover(CallbackServerContext* ctx, const v1::GetHandoverRequest* req,
+                                  v1::HandoverRecord* resp) override;
 
  private:
   const Env& env_;

@@ -14,7 +14,8 @@
 
 namespace secondvoice::testing {
 
-Daemon::Daemon(const std::string& database_url, const std::string& dir)
+Daemon::Daemon(const std::string& database_url, const std::string& dir,
+               const std::vector<std::string>& flags)
     : port_file_(dir + "/port") {
   std::remove(port_file_.c_str());  // from an earlier daemon in the same directory
   tokens_file_ = dir + "/tokens";
@@ -29,8 +30,12 @@ Daemon::Daemon(const std::string& database_url, const std::string& dir)
     const std::string db = "--database_url=" + database_url;
     const std::string port = "--port_file=" + port_file_;
     const std::string tokens = "--tokens_file=" + tokens_file_;
-    execl(binary.c_str(), binary.c_str(), "--listen=127.0.0.1:0", db.c_str(), port.c_str(),
-          tokens.c_str(), static_cast<char*>(nullptr));
+    std::vector<std::string> args = {binary, "--listen=127.0.0.1:0", db, port, tokens};
+    args.insert(args.end(), flags.begin(), flags.end());
+    std::vector<char*> argv;
+    for (std::string& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(binary.c_str(), argv.data());
     _exit(127);
   }
 }

@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <string>
+#include <vector>
 
 #include "absl/time/time.h"
 
@@ -19,7 +20,9 @@ inline constexpr char kDaemonCrmToken[] = "cli-crm-vandijk";  // dealer "vandijk
 
 class Daemon {
  public:
-  Daemon(const std::string& database_url, const std::string& dir);
+  // `flags` are added to the daemon's command line, e.g. "--handover_deadline=2s".
+  Daemon(const std::string& database_url, const std::string& dir,
+         const std::vector<std::string>& flags = {});
   ~Daemon();  // SIGKILL if still running
   Daemon(const Daemon&) = delete;
   Daemon& operator=(const Daemon&) = delete;

@@ -1,0 +1,301 @@
+// SQL for handovers; see handovers.h.
+#include "libs/store/handovers.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "libs/common/status_macros.h"
+#include "libs/store/dealers.h"
+#include "libs/store/leads.h"
+
+namespace secondvoice::store {
+namespace {
+
+constexpr Query kMergeStatements = {
+    "statements_merge",
+    "INSERT INTO lead_statements AS s (lead_id, needs, financing, timeframe, other)"
+    " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (lead_id) DO UPDATE SET"
+    " needs = coalesce(nullif(EXCLUDED.needs, ''), s.needs),"
+    " financing = coalesce(nullif(EXCLUDED.financing, ''), s.financing),"
+    " timeframe = coalesce(nullif(EXCLUDED.timeframe, ''), s.timeframe),"
+    " other = coalesce(nullif(EXCLUDED.other, ''), s.other), updated_at = now()"};
+constexpr Query kAddVehicle = {
+    "vehicle_add",
+    "INSERT INTO vehicles (lead_id, position, role, used, year, make, model, trim, vin,"
+    " odometer_km, price_cents, comments) SELECT $1, coalesce(max(position) + 1, 0), $2, $3, $4,"
+    " $5, $6, $7, $8, $9, $10, $11 FROM vehicles WHERE lead_id = $1"};
+constexpr Query kInsertAppointment = {
+    "appointment_insert",
+    "INSERT INTO appointments (lead_id, attempt_id, at, location, with_whom, expectations,"
+    " expectations_text) VALUES ($1, nullif($2::bigint, 0), $3, $4, $5, $6::text[], $7)"
+    " RETURNING id"};
+constexpr Query kCreate = {
+    "handover_create",
+    "WITH h AS (INSERT INTO handovers (lead_id, dealer_id, attempt_id, appointment_id, bdc_agent)"
+    " VALUES ($1, $2, nullif($3::bigint, 0), $4, $5) RETURNING id, dealer_id)"
+    " SELECT id, pg_notify('sv_handover', dealer_id) FROM h"};
+
+#define SV_HANDOVER_COLUMNS                                                            \
+  "h.id, h.lead_id, h.dealer_id, h.idempotency_key, h.state, h.rejection, h.attempts," \
+  " h.last_error, h.next_attempt_at, h.delivered_at, h.flagged_at, h.crm_reference,"   \
+  " h.created_at, (SELECT d.crm_endpoint FROM dealers d WHERE d.id = h.dealer_id)"
+
+// A handover being delivered is due again when its lease ends (next_attempt_at = lease_until),
+// so a killed dispatcher's handovers come back by themselves.
+constexpr Query kClaim = {
+    "handover_claim",
+    "UPDATE handovers h SET state = 'delivering', lease_owner = $3, lease_until = $2,"
+    " next_attempt_at = $2, attempts = h.attempts + 1"
+    " WHERE h.id IN (SELECT id FROM handovers WHERE state <> 'delivered' AND rejection = ''"
+    " AND next_attempt_at <= $1 AND NOT (dealer_id = ANY($5::text[]))"
+    " ORDER BY next_attempt_at LIMIT $4 FOR UPDATE SKIP LOCKED)"
+    " RETURNING " SV_HANDOVER_COLUMNS};
+constexpr Query kReturn = {
+    "handover_return",
+    "UPDATE handovers SET attempts = attempts - 1, next_attempt_at = $3, lease_owner = '',"
+    " lease_until = NULL, state = CASE WHEN flagged_at IS NOT NULL THEN 'flagged_undelivered'"
+    " WHEN attempts <= 1 THEN 'pending' ELSE 'failed_retrying' END"
+    " WHERE id = $1 AND lease_owner = $2 AND state = 'delivering'"};
+constexpr Query kDelivered = {
+    "handover_delivered",
+    "UPDATE handovers SET state = 'delivered', delivered_at = $3, crm_reference = $4,"
+    " last_error = '', lease_owner = '', lease_until = NULL"
+    " WHERE id = $1 AND lease_owner = $2 AND state = 'delivering' RETURNING lead_id"};
+constexpr Query kRetry = {
+    "handover_retry",
+    "UPDATE handovers SET last_error = $3, next_attempt_at = $4, lease_owner = '',"
+    " lease_until = NULL, flagged_at = coalesce(flagged_at, CASE WHEN $5 THEN $6::timestamptz END),"
+    " state = CASE WHEN flagged_at IS NOT NULL OR $5 THEN 'flagged_undelivered'"
+    " ELSE 'failed_retrying' END"
+    " WHERE id = $1 AND lease_owner = $2 AND state = 'delivering' RETURNING lead_id"};
+constexpr Query kRefused = {
+    "handover_refused",
+    "UPDATE handovers SET state = 'flagged_undelivered', rejection = $3, last_error = $3,"
+    " flagged_at = coalesce(flagged_at, $4), lease_owner = '', lease_until = NULL"
+    " WHERE id = $1 AND lease_owner = $2 AND state = 'delivering' RETURNING lead_id"};
+constexpr Query kNextDue = {
+    "handover_next_due",
+    "SELECT min(next_attempt_at) FROM handovers WHERE state <> 'delivered' AND rejection = ''"};
+constexpr Query kGet = {"handover_get",
+                        "SELECT " SV_HANDOVER_COLUMNS " FROM handovers h WHERE h.id = $1"};
+constexpr Query kList = {
+    "handover_list",
+    "SELECT " SV_HANDOVER_COLUMNS
+    " FROM handovers h"
+    " WHERE ($1::text[] IS NULL OR h.dealer_id = ANY($1::text[]))"
+    " AND ($2 = '' OR h.state = $2) AND ($3 = 0 OR h.id < $3) ORDER BY h.id DESC LIMIT $4"};
+constexpr Query kPacket = {
+    "handover_packet",
+    "SELECT h.idempotency_key, h.dealer_id, h.lead_id, coalesce(h.attempt_id, 0), h.bdc_agent,"
+    " h.created_at, d.name, d.time_zone, coalesce(i.file_name, ''),"
+    " coalesce((SELECT a.name FROM agents a WHERE a.login = h.bdc_agent), ''),"
+    " coalesce(s.needs, ''), coalesce(s.financing, ''), coalesce(s.timeframe, ''),"
+    " coalesce(s.other, ''), ap.at, coalesce(ap.location, ''), coalesce(ap.with_whom, ''),"
+    " coalesce(array_to_string(ap.expectations, ','), ''), coalesce(ap.expectations_text, '')"
+    " FROM handovers h JOIN dealers d ON d.id = h.dealer_id JOIN leads l ON l.id = h.lead_id"
+    " LEFT JOIN imports i ON i.id = l.import_id"
+    " LEFT JOIN lead_statements s ON s.lead_id = h.lead_id"
+    " LEFT JOIN appointments ap ON ap.id = h.appointment_id WHERE h.id = $1"};
+
+HandoverRow RowFrom(const PgResult& r, int i) {
+  HandoverRow h;
+  h.id = r.GetInt64(i, 0);
+  h.lead_id = r.GetInt64(i, 1);
+  h.dealer_id = r.GetString(i, 2);
+  h.idempotency_key = r.GetString(i, 3);
+  h.state = ParseDeliveryState(r.Get(i, 4)).value_or(DeliveryState::kPending);
+  h.rejection = r.GetString(i, 5);
+  h.attempts = r.GetInt(i, 6);
+  h.last_error = r.GetString(i, 7);
+  h.next_attempt_at = r.GetTime(i, 8);
+  h.delivered_at = r.GetOptionalTime(i, 9);
+  h.flagged_at = r.GetOptionalTime(i, 10);
+  h.crm_reference = r.GetString(i, 11);
+  h.created_at = r.GetTime(i, 12);
+  h.crm_endpoint = r.IsNull(i, 13) ? "" : r.GetString(i, 13);
+  return h;
+}
+
+// Why the lead came to the BDC, in a salesperson's words.
+std::string ReasonFor(const domain::Lead& lead) {
+  std::string why;
+  switch (lead.origin) {
+    case domain::LeadOrigin::kListImport:
+      why = "on a campaign list";
+      break;
+    case domain::LeadOrigin::kCrmUnsold:
+      why = "unsold";
+      break;
+    case domain::LeadOrigin::kCrmUnreached:
+      why = "not reached by the dealer";
+      break;
+    case domain::LeadOrigin::kCrmProposalPending:
+      why = "proposal pending";
+      break;
+  }
+  return lead.notes.empty() ? why : absl::StrCat(why, ": ", lead.notes);
+}
+
+absl::StatusOr<bool> Touched(absl::StatusOr<PgResult> r) {
+  if (!r.ok()) return r.status();
+  return r->rows() > 0;
+}
+
+}  // namespace
+
+absl::string_view Name(DeliveryState state) {
+  switch (state) {
+    case DeliveryState::kPending:
+      return "pending";
+    case DeliveryState::kDelivering:
+      return "delivering";
+    case DeliveryState::kDelivered:
+      return "delivered";
+    case DeliveryState::kFailedRetrying:
+      return "failed_retrying";
+    case DeliveryState::kFlaggedUndelivered:
+      return "flagged_undelivered";
+  }
+  return "pending";
+}
+
+std::optional<DeliveryState> ParseDeliveryState(absl::string_view name) {
+  for (DeliveryState s :
+       {DeliveryState::kPending, DeliveryState::kDelivering, DeliveryState::kDelivered,
+        DeliveryState::kFailedRetrying, DeliveryState::kFlaggedUndelivered}) {
+    if (Name(s) == name) return s;
+  }
+  return std::nullopt;
+}
+
+absl::Status MergeStatements(PgConn& conn, int64_t lead_id, const handover::Statements& s) {
+  if (s.empty()) return absl::OkStatus();
+  return conn.Exec(kMergeStatements, {lead_id, s.needs, s.financing, s.timeframe, s.other})
+      .status();
+}
+
+absl::Status AddVehicle(PgConn& conn, int64_t lead_id, const domain::Vehicle& v) {
+  return conn
+      .Exec(kAddVehicle, {lead_id, domain::Name(v.role), v.used, v.year, v.make, v.model, v.trim,
+                          v.vin, v.odometer_km, v.price_cents, v.comments})
+      .status();
+}
+
+absl::StatusOr<int64_t> InsertAppointment(PgConn& conn, int64_t lead_id, int64_t attempt_id,
+                                          const handover::Appointment& a) {
+  std::vector<std::string> expectations;
+  for (handover::Expectation e : a.expectations) {
+    expectations.emplace_back(handover::Name(e));
+  }
+  ASSIGN_OR_RETURN(
+      PgResult r, conn.Exec(kInsertAppointment, {lead_id, attempt_id, a.at, a.location, a.with_whom,
+                                                 ArrayLiteral(expectations), a.expectations_text}));
+  return r.GetInt64(0, 0);
+}
+
+absl::StatusOr<int64_t> CreateHandover(PgConn& conn, const NewHandover& h) {
+  ASSIGN_OR_RETURN(PgResult r, conn.Exec(kCreate, {h.lead_id, h.dealer_id, h.attempt_id,
+                                                   h.appointment_id, h.bdc_agent}));
+  return r.GetInt64(0, 0);
+}
+
+absl::StatusOr<std::vector<HandoverRow>> ClaimDueHandovers(
+    PgConn& conn, absl::Time now, absl::Time lease_until, absl::string_view owner, int limit,
+    const std::vector<std::string>& skip_dealers) {
+  ASSIGN_OR_RETURN(PgResult r,
+                   conn.Exec(kClaim, {now, lease_until, owner, limit, ArrayLiteral(skip_dealers)}));
+  std::vector<HandoverRow> out;
+  for (int i = 0; i < r.rows(); ++i) out.push_back(RowFrom(r, i));
+  return out;
+}
+
+absl::Status ReturnHandover(PgConn& conn, int64_t id, absl::string_view owner, absl::Time now) {
+  return conn.Exec(kReturn, {id, owner, now}).status();
+}
+
+absl::StatusOr<bool> MarkDelivered(PgConn& conn, int64_t id, absl::string_view owner, absl::Time at,
+                                   absl::string_view crm_reference) {
+  return Touched(conn.Exec(kDelivered, {id, owner, at, crm_reference}));
+}
+
+absl::StatusOr<bool> MarkRetry(PgConn& conn, int64_t id, absl::string_view owner,
+                               absl::string_view error, absl::Time next_attempt_at, bool flag,
+                               absl::Time now) {
+  return Touched(conn.Exec(kRetry, {id, owner, error, next_attempt_at, flag, now}));
+}
+
+absl::StatusOr<bool> MarkRefused(PgConn& conn, int64_t id, absl::string_view owner,
+                                 absl::string_view reason, absl::Time now) {
+  return Touched(conn.Exec(kRefused, {id, owner, reason, now}));
+}
+
+absl::StatusOr<std::optional<absl::Time>> NextHandoverDue(PgConn& conn) {
+  ASSIGN_OR_RETURN(PgResult r, conn.Exec(kNextDue));
+  return r.GetOptionalTime(0, 0);
+}
+
+absl::StatusOr<HandoverRow> GetHandover(PgConn& conn, int64_t id) {
+  ASSIGN_OR_RETURN(PgResult r, conn.Exec(kGet, {id}));
+  if (r.rows() == 0) return absl::NotFoundError(absl::StrCat("handover ", id, " not found"));
+  return RowFrom(r, 0);
+}
+
+absl::StatusOr<std::vector<HandoverRow>> ListHandovers(PgConn& conn, const HandoverSearch& s) {
+  std::optional<std::string> dealers;
+  if (!s.dealers.empty()) dealers = ArrayLiteral(s.dealers);
+  const std::string state = s.state ? std::string(Name(*s.state)) : "";
+  ASSIGN_OR_RETURN(PgResult r, conn.Exec(kList, {dealers, state, s.before_id, s.limit}));
+  std::vector<HandoverRow> out;
+  for (int i = 0; i < r.rows(); ++i) out.push_back(RowFrom(r, i));
+  return out;
+}
+
+absl::StatusOr<handover::Packet> LoadPacket(PgConn& conn, int64_t handover_id) {
+  ASSIGN_OR_RETURN(PgResult r, conn.Exec(kPacket, {handover_id}));
+  if (r.rows() == 0) {
+    return absl::NotFoundError(absl::StrCat("handover ", handover_id, " not found"));
+  }
+  handover::Packet p;
+  p.handover_id = handover_id;
+  p.idempotency_key = r.GetString(0, 0);
+  p.dealer_id = r.GetString(0, 1);
+  const int64_t lead_id = r.GetInt64(0, 2);
+  const int64_t attempt_id = r.GetInt64(0, 3);
+  p.bdc_agent = r.GetString(0, 4);
+  p.created_at = r.GetTime(0, 5);
+  p.dealer_name = r.GetString(0, 6);
+  if (!absl::LoadTimeZone(r.GetString(0, 7), &p.dealer_time_zone)) {
+    p.dealer_time_zone = absl::UTCTimeZone();
+  }
+  p.list_name = r.GetString(0, 8);
+  p.bdc_agent_name = r.GetString(0, 9);
+  p.statements = handover::Statements{.needs = r.GetString(0, 10),
+                                      .financing = r.GetString(0, 11),
+                                      .timeframe = r.GetString(0, 12),
+                                      .other = r.GetString(0, 13)};
+  if (!r.IsNull(0, 14)) {
+    p.appointment.at = r.GetTime(0, 14);
+    p.appointment.location = r.GetString(0, 15);
+    p.appointment.with_whom = r.GetString(0, 16);
+    for (absl::string_view e : absl::StrSplit(r.Get(0, 17), ',', absl::SkipEmpty())) {
+      if (auto known = handover::ParseExpectation(e)) p.appointment.expectations.push_back(*known);
+    }
+    p.appointment.expectations_text = r.GetString(0, 18);
+  }
+  ASSIGN_OR_RETURN(p.lead, GetLead(conn, lead_id));
+  p.reason = ReasonFor(p.lead);
+  ASSIGN_OR_RETURN(std::vector<domain::Attempt> attempts, ListAttempts(conn, lead_id));
+  for (const domain::Attempt& a : attempts) {
+    // The story up to the handover: what came after belongs to the next one.
+    if (!a.outcome || (attempt_id != 0 && a.id > attempt_id)) continue;
+    p.history.push_back(handover::Contact{.at = a.started_at,
+                                          .channel = a.channel,
+                                          .by = a.by,
+                                          .outcome = a.outcome,
+                                          .notes = a.notes});
+  }
+  return p;
+}
+
+}  // namespace secondvoice::store

@@ -1,0 +1,107 @@
+// SQL for handovers: what the customer told us and the appointment (written with the outcome),
+// the outbox of handovers to dealer CRMs with its delivery leases, and the packet's assembly.
+#ifndef SECONDVOICE_LIBS_STORE_HANDOVERS_H_
+#define SECONDVOICE_LIBS_STORE_HANDOVERS_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "libs/domain/types.h"
+#include "libs/handover/packet.h"
+#include "libs/store/pg.h"
+
+namespace secondvoice::store {
+
+// NOTIFY channel: a handover was queued (payload: its dealer).
+inline constexpr char kHandoverChannel[] = "sv_handover";
+
+// Merges what the customer said into what was known: a non-empty value replaces the old one.
+[[nodiscard]] absl::Status MergeStatements(PgConn& conn, int64_t lead_id,
+                                           const handover::Statements& statements);
+// A vehicle the customer told us about (of interest, or to trade in), after the lead's others.
+[[nodiscard]] absl::Status AddVehicle(PgConn& conn, int64_t lead_id,
+                                      const domain::Vehicle& vehicle);
+absl::StatusOr<int64_t> InsertAppointment(PgConn& conn, int64_t lead_id, int64_t attempt_id,
+                                          const handover::Appointment& appointment);
+
+struct NewHandover {
+  int64_t lead_id = 0;
+  std::string dealer_id;
+  int64_t attempt_id = 0;
+  std::optional<int64_t> appointment_id;
+  std::string bdc_agent;
+};
+// Queues the handover for delivery (and wakes the dispatchers); returns its id.
+absl::StatusOr<int64_t> CreateHandover(PgConn& conn, const NewHandover& handover);
+
+enum class DeliveryState {
+  kPending,
+  kDelivering,
+  kDelivered,
+  kFailedRetrying,
+  kFlaggedUndelivered
+};
+absl::string_view Name(DeliveryState state);
+std::optional<DeliveryState> ParseDeliveryState(absl::string_view name);
+
+struct HandoverRow {
+  int64_t id = 0;
+  int64_t lead_id = 0;
+  std::string dealer_id;
+  std::string idempotency_key;
+  DeliveryState state = DeliveryState::kPending;
+  std::string rejection;  // refused for good by the CRM
+  int attempts = 0;
+  std::string last_error;
+  absl::Time next_attempt_at;
+  std::optional<absl::Time> delivered_at;
+  std::optional<absl::Time> flagged_at;
+  std::string crm_reference;
+  absl::Time created_at;
+  std::string crm_endpoint;  // the dealer's, now
+};
+
+// Takes up to `limit` handovers that are due (queued, waiting for a retry, or held by a
+// dispatcher whose lease ran out) for `owner` until `lease_until`, oldest due first, leaving out
+// `skip_dealers`. Each counts as a delivery attempt.
+absl::StatusOr<std::vector<HandoverRow>> ClaimDueHandovers(
+    PgConn& conn, absl::Time now, absl::Time lease_until, absl::string_view owner, int limit,
+    const std::vector<std::string>& skip_dealers);
+// Gives a claimed handover back untried (e.g. its dealer has enough deliveries under way).
+[[nodiscard]] absl::Status ReturnHandover(PgConn& conn, int64_t id, absl::string_view owner,
+                                          absl::Time now);
+// The outcome of a delivery attempt; each is a no-op (false) when `owner` no longer holds it.
+absl::StatusOr<bool> MarkDelivered(PgConn& conn, int64_t id, absl::string_view owner, absl::Time at,
+                                   absl::string_view crm_reference);
+// `flag`: it has waited too long; it stays flagged until delivered, and delivery goes on.
+absl::StatusOr<bool> MarkRetry(PgConn& conn, int64_t id, absl::string_view owner,
+                               absl::string_view error, absl::Time next_attempt_at, bool flag,
+                               absl::Time now);
+absl::StatusOr<bool> MarkRefused(PgConn& conn, int64_t id, absl::string_view owner,
+                                 absl::string_view reason, absl::Time now);
+// The earliest time a handover falls due (for the dispatcher's sleep); nullopt when none.
+absl::StatusOr<std::optional<absl::Time>> NextHandoverDue(PgConn& conn);
+
+absl::StatusOr<HandoverRow> GetHandover(PgConn& conn, int64_t id);
+struct HandoverSearch {
+  std::vector<std::string> dealers;  // empty: all
+  std::optional<DeliveryState> state;
+  int64_t before_id = 0;  // 0: from the newest
+  int limit = 100;
+};
+// Newest first.
+absl::StatusOr<std::vector<HandoverRow>> ListHandovers(PgConn& conn, const HandoverSearch& search);
+
+// Everything the salesperson gets, as the database has it now: the lead, its routes, vehicles
+// and consent, where it came from, the contacts up to the handover, what the customer said, the
+// appointment and the agent.
+absl::StatusOr<handover::Packet> LoadPacket(PgConn& conn, int64_t handover_id);
+
+}  // namespace secondvoice::store
+
+#endif  // SECONDVOICE_LIBS_STORE_HANDOVERS_H_

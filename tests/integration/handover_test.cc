@@ -1,0 +1,426 @@
+// Handovers over real gRPC and PostgreSQL, delivered to the example dealer CRM: an appointment
+// reaches the CRM with the whole story; a CRM that is down gets it once when it is back; a
+// dealer without a CRM endpoint gets its handover flagged, then delivered once configured; a
+// daemon killed during a delivery delivers after its restart, once at the CRM.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "gmock/gmock.h"
+#include "grpcpp/client_context.h"
+#include "grpcpp/create_channel.h"
+#include "gtest/gtest.h"
+#include "libs/adf/adf.h"
+#include "libs/store/leads.h"
+#include "secondvoice/v1/dealer_service.grpc.pb.h"
+#include "secondvoice/v1/handover.grpc.pb.h"
+#include "secondvoice/v1/lead_service.grpc.pb.h"
+#include "secondvoice/v1/scheduling.grpc.pb.h"
+#include "services/example_crm/example_crm.h"
+#include "services/scheduler/convert.h"
+#include "tests/testing/daemon_process.h"
+#include "tests/testing/scheduler_harness.h"
+#include "tests/testing/status_matchers.h"
+#include "tests/testing/test_postgres.h"
+#include "tests/testing/world.h"
+
+namespace secondvoice {
+namespace {
+
+namespace pb = ::secondvoice::v1;
+using ::secondvoice::testing::IsOk;
+using ::secondvoice::testing::SchedulerHarness;
+using ::testing::HasSubstr;
+using ::testing::SizeIs;
+
+// Polls `done` every 50 ms for up to `timeout`.
+template <typename F>
+bool Eventually(F done, absl::Duration timeout = absl::Seconds(20)) {
+  const absl::Time until = absl::Now() + timeout;
+  while (absl::Now() < until) {
+    if (done()) return true;
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  return done();
+}
+
+std::unique_ptr<grpc::ClientContext> Ctx(const std::string& token) {
+  return SchedulerHarness::Context(token);
+}
+
+std::unique_ptr<example_crm::ExampleCrmServer> StartCrm() {
+  auto crm = example_crm::ExampleCrmServer::Start(
+      {.store_path = absl::StrCat(secondvoice::testing::TempDir(), "/crm.store"), .token = ""},
+      "127.0.0.1:0");
+  EXPECT_THAT(crm.status(), IsOk());
+  return crm.ok() ? *std::move(crm) : nullptr;
+}
+
+void SetCrmEndpoint(const std::shared_ptr<grpc::Channel>& channel, const std::string& admin,
+                    const std::string& dealer, const std::string& endpoint) {
+  auto dealers = pb::DealerService::NewStub(channel);
+  pb::GetDealerRequest get;
+  get.set_id(dealer);
+  pb::Dealer d;
+  ASSERT_TRUE(dealers->GetDealer(Ctx(admin).get(), get, &d).ok());
+  d.set_crm_endpoint(endpoint);
+  pb::UpdateDealerRequest update;
+  *update.mutable_dealer() = d;
+  pb::Dealer updated;
+  grpc::Status s = dealers->UpdateDealer(Ctx(admin).get(), update, &updated);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+}
+
+// A CRM follow-up the salesperson could not sell, with the story a handover must carry: a
+// deaf customer whose number is zeros (text only), an e-mail address, a car of interest.
+int64_t AddStoryLead(store::PgConn& conn, const std::string& dealer, int64_t campaign) {
+  domain::Lead lead;
+  lead.dealer_id = dealer;
+  lead.campaign_id = campaign;
+  lead.kind = domain::LeadKind::kActive;
+  lead.origin = domain::LeadOrigin::kCrmUnsold;
+  lead.crm_lead_id = "CRM-4711";
+  lead.salesperson = "piet.bakker";
+  lead.notes = "found the monthly payment too high";
+  lead.first_name = "Jürgen";
+  lead.last_name = "de Vries";
+  lead.language = "nl";
+  lead.accessibility_notes = "deaf - use text";
+  lead.consent = {.basis = domain::ConsentBasis::kOptIn,
+                  .source = "website form 2026-03",
+                  .given_at = absl::Now() - absl::Hours(24 * 60),
+                  .relationship_last_at = std::nullopt};
+  lead.contact_routes.push_back({.channel = domain::Channel::kPhone,
+                                 .raw_value = "+31301234567",
+                                 .normalized_value = "+31301234567",
+                                 .phone_type = domain::PhoneType::kFixedLine,
+                                 .usable = true});
+  lead.contact_routes.push_back({.channel = domain::Channel::kSms,
+                                 .raw_value = "0000000000",
+                                 .normalized_value = "",
+                                 .phone_type = domain::PhoneType::kUnknown,
+                                 .usable = false,
+                                 .preferred = true,
+                                 .preferred_times = "evenings only"});
+  lead.contact_routes.push_back({.channel = domain::Channel::kEmail,
+                                 .raw_value = "jurgen@example.nl",
+                                 .normalized_value = "jurgen@example.nl",
+                                 .usable = true});
+  lead.vehicles.push_back({.role = domain::VehicleRole::kInterest,
+                           .used = false,
+                           .year = 2026,
+                           .make = "Kia",
+                           .model = "EV3"});
+  EXPECT_THAT(store::InsertLead(conn, lead, "test"), IsOk());
+  // The dealer's own earlier call, before the lead came to the BDC.
+  auto r = conn.ExecOnce(
+      {"earlier", absl::StrCat("INSERT INTO attempts (lead_id, campaign_id, channel, by_whom,"
+                               " started_at, ended_at, outcome, notes) VALUES (",
+                               lead.id, ", ", campaign,
+                               ", 'phone', 'piet.bakker', now() - interval '3 days',"
+                               " now() - interval '3 days', 'dialogue_no_appointment',"
+                               " 'price too high')")
+                      .c_str()});
+  EXPECT_THAT(r.status(), IsOk());
+  return lead.id;
+}
+
+// Claims the one lead of the queue and records the appointment with what the customer said.
+pb::RecordAttemptResponse SetAppointment(const std::shared_ptr<grpc::Channel>& channel,
+                                         const std::string& agent, int64_t lead, absl::Time at) {
+  auto stub = pb::Scheduling::NewStub(channel);
+  pb::ClaimLeadsRequest claim;
+  claim.set_queue_id("bdc-nl");
+  claim.set_max_leads(1);
+  claim.set_lease_seconds(60);
+  pb::ClaimLeadsResponse claimed;
+  grpc::Status s = stub->ClaimLeads(Ctx(agent).get(), claim, &claimed);
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  EXPECT_THAT(claimed.leads(), SizeIs(1));
+  if (claimed.leads().empty()) return {};
+  EXPECT_EQ(claimed.leads(0).lead_id(), lead);
+
+  pb::RecordAttemptRequest req;
+  req.set_lead_id(lead);
+  req.set_lease_token(claimed.leads(0).lease_token());
+  req.set_channel(pb::CHANNEL_PHONE);
+  req.set_outcome(pb::ATTEMPT_OUTCOME_APPOINTMENT_SET);
+  req.set_notes("wants to see the EV3 in person");
+  scheduler::ToProto(absl::Now() - absl::Minutes(6), req.mutable_started_at());
+  scheduler::ToProto(absl::Now(), req.mutable_ended_at());
+  pb::Appointment* a = req.mutable_appointment();
+  scheduler::ToProto(at, a->mutable_at());
+  a->set_location("Van Dijk Utrecht, Atoomweg 1");
+  a->set_with_whom("Piet Bakker");
+  a->add_expectations(pb::CUSTOMER_EXPECTATION_TEST_DRIVE);
+  a->add_expectations(pb::CUSTOMER_EXPECTATION_TRADE_IN_APPRAISAL);
+  a->set_expectations_text("wants the price in writing before signing");
+  pb::CustomerStatements* said = req.mutable_statements();
+  said->set_needs("long range, tow bar");
+  said->set_financing("private lease 48 months");
+  said->set_timeframe("before the summer");
+  said->mutable_trade_in()->set_make("Volkswagen");
+  said->mutable_trade_in()->set_model("Golf");
+  said->mutable_trade_in()->set_year(2016);
+  said->mutable_trade_in()->set_odometer_km(120000);
+  pb::RecordAttemptResponse resp;
+  s = stub->RecordAttempt(Ctx(agent).get(), req, &resp);
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  return resp;
+}
+
+pb::HandoverRecord GetHandover(const std::shared_ptr<grpc::Channel>& channel,
+                               const std::string& token, int64_t id) {
+  auto stub = pb::HandoverService::NewStub(channel);
+  pb::GetHandoverRequest req;
+  req.set_handover_id(id);
+  pb::HandoverRecord out;
+  grpc::Status s = stub->GetHandover(Ctx(token).get(), req, &out);
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  return out;
+}
+
+class HandoverTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    url_ = secondvoice::testing::FreshDatabaseUrl();
+    harness_ =
+        SchedulerHarness::Start(url_, absl::Milliseconds(100), [](scheduler::ServerOptions& o) {
+          o.handovers.first_backoff = absl::Milliseconds(200);
+          o.handovers.max_backoff = absl::Milliseconds(500);
+          o.handovers.deadline = absl::Seconds(2);
+          o.handovers.flag_after = absl::Seconds(1);
+        });
+    secondvoice::testing::SetUpWorld(harness_->channel(), secondvoice::testing::kAdminToken,
+                                     secondvoice::testing::kManagerToken, &campaign_);
+    leads_ = std::make_unique<secondvoice::testing::Leads>(url_);
+    crm_ = StartCrm();
+    ASSERT_NE(crm_, nullptr);
+    SetCrmEndpoint(harness_->channel(), secondvoice::testing::kAdminToken, "vandijk",
+                   absl::StrCat("127.0.0.1:", crm_->port()));
+  }
+
+  std::string url_;
+  std::unique_ptr<SchedulerHarness> harness_;
+  std::unique_ptr<secondvoice::testing::Leads> leads_;
+  std::unique_ptr<example_crm::ExampleCrmServer> crm_;
+  int64_t campaign_ = 0;
+  const std::string agent_ = secondvoice::testing::kAgentToken;
+  const std::string manager_ = secondvoice::testing::kManagerToken;
+};
+
+TEST_F(HandoverTest, AnAppointmentReachesTheCrmWithTheWholeStory) {
+  const int64_t lead = AddStoryLead(leads_->conn(), "vandijk", campaign_);
+  const absl::Time at = absl::FromCivil(absl::CivilMinute(2026, 12, 12, 10, 30),
+                                        absl::FixedTimeZone(3600));  // Saturday, Amsterdam
+  const pb::RecordAttemptResponse recorded = SetAppointment(harness_->channel(), agent_, lead, at);
+  EXPECT_EQ(recorded.lead_status(), pb::LEAD_STATUS_HANDED_OVER);
+  ASSERT_GT(recorded.handover_id(), 0);
+
+  ASSERT_TRUE(Eventually([&] { return crm_->crm().ListReceived().stored() == 1; }));
+  const pb::ListReceivedResponse received = crm_->crm().ListReceived();
+  ASSERT_THAT(received.handovers(), SizeIs(1));
+  EXPECT_EQ(received.handovers(0).deliveries(), 1);
+  const pb::Handover& h = received.handovers(0).handover();
+  EXPECT_EQ(h.handover_id(), recorded.handover_id());
+  EXPECT_EQ(h.lead_id(), lead);
+  EXPECT_EQ(h.dealer_id(), "vandijk");
+  EXPECT_THAT(h.idempotency_key(), HasSubstr("sv-handover-"));
+  // Who, and how to reach them: the zeros are kept, marked, and the customer's choice.
+  EXPECT_EQ(h.customer().first_name(), "Jürgen");
+  EXPECT_EQ(h.customer().accessibility_notes(), "deaf - use text");
+  EXPECT_EQ(h.customer().language(), "nl");
+  ASSERT_THAT(h.contact_routes(), SizeIs(3));
+  EXPECT_EQ(h.contact_routes(1).raw_value(), "0000000000");
+  EXPECT_FALSE(h.contact_routes(1).usable());
+  EXPECT_TRUE(h.contact_routes(1).preferred());
+  EXPECT_EQ(h.contact_routes(1).preferred_times(), "evenings only");
+  // Where it came from and why.
+  EXPECT_EQ(h.origin().origin(), pb::LEAD_ORIGIN_CRM_UNSOLD);
+  EXPECT_EQ(h.origin().crm_lead_id(), "CRM-4711");
+  EXPECT_EQ(h.origin().previous_salesperson_id(), "piet.bakker");
+  EXPECT_THAT(h.origin().reason(), HasSubstr("monthly payment too high"));
+  EXPECT_EQ(h.origin().campaign_id(), campaign_);
+  // Every contact, oldest first, in words.
+  ASSERT_THAT(h.history(), SizeIs(2));
+  EXPECT_EQ(h.history(0).by(), "piet.bakker");
+  EXPECT_EQ(h.history(0).outcome(), pb::ATTEMPT_OUTCOME_DIALOGUE_NO_APPOINTMENT);
+  EXPECT_EQ(h.history(0).notes(), "price too high");
+  EXPECT_EQ(h.history(1).outcome(), pb::ATTEMPT_OUTCOME_APPOINTMENT_SET);
+  EXPECT_THAT(h.history(1).outcome_text(), HasSubstr("appointment set"));
+  EXPECT_THAT(h.history(1).notes(), HasSubstr("EV3 in person"));
+  EXPECT_LT(scheduler::FromProto(h.history(0).at()), scheduler::FromProto(h.history(1).at()));
+  // What the customer said, with the vehicle of interest and the trade-in.
+  EXPECT_EQ(h.customer_statements().needs(), "long range, tow bar");
+  EXPECT_EQ(h.customer_statements().financing(), "private lease 48 months");
+  EXPECT_EQ(h.customer_statements().timeframe(), "before the summer");
+  EXPECT_EQ(h.customer_statements().vehicle_of_interest().model(), "EV3");
+  EXPECT_EQ(h.customer_statements().trade_in().model(), "Golf");
+  EXPECT_EQ(h.customer_statements().trade_in().odometer_km(), 120000);
+  // The appointment and what the customer expects from it.
+  EXPECT_EQ(scheduler::FromProto(h.appointment().at()), at);
+  EXPECT_EQ(h.appointment().location(), "Van Dijk Utrecht, Atoomweg 1");
+  EXPECT_EQ(h.appointment().with_whom(), "Piet Bakker");
+  EXPECT_THAT(h.appointment().expectations(),
+              ::testing::ElementsAre(pb::CUSTOMER_EXPECTATION_TEST_DRIVE,
+                                     pb::CUSTOMER_EXPECTATION_TRADE_IN_APPRAISAL));
+  EXPECT_EQ(h.appointment().expectations_text(), "wants the price in writing before signing");
+  EXPECT_FALSE(h.bdc_agent().empty());
+  EXPECT_EQ(h.consent().basis(), pb::CONSENT_BASIS_OPT_IN);
+  EXPECT_EQ(h.consent().source(), "website form 2026-03");
+  // The two renderings: 20 seconds of reading, and ADF for CRMs that only take ADF.
+  EXPECT_THAT(h.summary_text(), HasSubstr("Jürgen de Vries"));
+  EXPECT_THAT(h.summary_text(), HasSubstr("deaf - use text"));
+  EXPECT_THAT(h.summary_text(), HasSubstr("10:30"));
+  EXPECT_THAT(h.summary_text(), HasSubstr("Golf"));
+  absl::StatusOr<adf::Prospect> prospect = adf::Parse(h.adf_xml());
+  ASSERT_THAT(prospect.status(), IsOk());
+  EXPECT_EQ(prospect->customer.first_name, "Jürgen");
+  EXPECT_THAT(prospect->ids,
+              ::testing::Contains(std::make_pair(std::string("secondvoice"), h.idempotency_key())));
+
+  // The engine's view: delivered, with the CRM's reference, and on the lead's journey.
+  ASSERT_TRUE(Eventually([&] {
+    return GetHandover(harness_->channel(), manager_, recorded.handover_id()).state() ==
+           pb::DELIVERY_STATE_DELIVERED;
+  }));
+  const pb::HandoverRecord record =
+      GetHandover(harness_->channel(), manager_, recorded.handover_id());
+  EXPECT_EQ(record.crm_reference(), received.handovers(0).crm_reference());
+  EXPECT_EQ(record.attempts(), 1);
+  EXPECT_EQ(record.handover().summary_text(), h.summary_text());
+  auto leads = pb::LeadService::NewStub(harness_->channel());
+  pb::GetLeadRequest get;
+  get.set_id(lead);
+  pb::LeadDetail detail;
+  ASSERT_TRUE(leads->GetLead(Ctx(manager_).get(), get, &detail).ok());
+  bool delivered_event = false;
+  for (const auto& e : detail.events()) delivered_event |= e.type() == "handover.delivered";
+  EXPECT_TRUE(delivered_event);
+  EXPECT_EQ(detail.lead().status(), pb::LEAD_STATUS_HANDED_OVER);
+}
+
+TEST_F(HandoverTest, ACrmThatIsDownGetsTheHandoverOnceWhenItIsBack) {
+  pb::SetBehaviourRequest down;
+  down.set_fail(true);
+  ASSERT_THAT(crm_->crm().SetBehaviour(down), IsOk());
+  const int64_t lead = AddStoryLead(leads_->conn(), "vandijk", campaign_);
+  const pb::RecordAttemptResponse recorded =
+      SetAppointment(harness_->channel(), agent_, lead, absl::Now() + absl::Hours(48));
+  ASSERT_GT(recorded.handover_id(), 0);
+  // Retried with back-off while the CRM is down, and flagged once it waited too long.
+  ASSERT_TRUE(Eventually([&] {
+    const pb::HandoverRecord r = GetHandover(harness_->channel(), manager_, recorded.handover_id());
+    return r.attempts() >= 3 && r.state() == pb::DELIVERY_STATE_FLAGGED_UNDELIVERED;
+  }));
+  const pb::HandoverRecord failing =
+      GetHandover(harness_->channel(), manager_, recorded.handover_id());
+  EXPECT_THAT(failing.last_error(), HasSubstr("UNAVAILABLE"));
+  EXPECT_TRUE(failing.has_flagged_at());
+  EXPECT_TRUE(failing.has_next_attempt_at());
+  EXPECT_EQ(crm_->crm().ListReceived().stored(), 0);
+
+  ASSERT_THAT(crm_->crm().SetBehaviour(pb::SetBehaviourRequest()), IsOk());  // back up
+  ASSERT_TRUE(Eventually([&] {
+    return GetHandover(harness_->channel(), manager_, recorded.handover_id()).state() ==
+           pb::DELIVERY_STATE_DELIVERED;
+  }));
+  absl::SleepFor(absl::Seconds(1));  // nothing more arrives
+  const pb::ListReceivedResponse received = crm_->crm().ListReceived();
+  ASSERT_THAT(received.handovers(), SizeIs(1));
+  EXPECT_EQ(received.handovers(0).deliveries(), 1);
+  EXPECT_EQ(received.duplicates(), 0);
+  EXPECT_GE(received.failed_on_purpose(), 3);
+}
+
+TEST_F(HandoverTest, ADealerWithoutACrmGetsItsHandoverFlaggedThenDeliveredOnceConfigured) {
+  const int64_t lead = AddStoryLead(leads_->conn(), "jansen", campaign_);
+  const pb::RecordAttemptResponse recorded =
+      SetAppointment(harness_->channel(), agent_, lead, absl::Now() + absl::Hours(48));
+  ASSERT_GT(recorded.handover_id(), 0);
+  ASSERT_TRUE(Eventually([&] {
+    return GetHandover(harness_->channel(), manager_, recorded.handover_id()).state() ==
+           pb::DELIVERY_STATE_FLAGGED_UNDELIVERED;
+  }));
+  EXPECT_THAT(GetHandover(harness_->channel(), manager_, recorded.handover_id()).last_error(),
+              HasSubstr("no CRM endpoint"));
+  // The campaign manager sees it among the flagged ones; the vandijk CRM does not see jansen's.
+  auto stub = pb::HandoverService::NewStub(harness_->channel());
+  pb::ListHandoversRequest list;
+  list.set_state(pb::DELIVERY_STATE_FLAGGED_UNDELIVERED);
+  pb::ListHandoversResponse flagged;
+  ASSERT_TRUE(stub->ListHandovers(Ctx(manager_).get(), list, &flagged).ok());
+  ASSERT_THAT(flagged.handovers(), SizeIs(1));
+  EXPECT_EQ(flagged.handovers(0).handover().handover_id(), recorded.handover_id());
+  pb::ListHandoversResponse crm_view;
+  ASSERT_TRUE(
+      stub->ListHandovers(Ctx(secondvoice::testing::kCrmToken).get(), list, &crm_view).ok());
+  EXPECT_THAT(crm_view.handovers(), SizeIs(0));
+  pb::GetHandoverRequest get;
+  get.set_handover_id(recorded.handover_id());
+  pb::HandoverRecord denied;
+  EXPECT_EQ(
+      stub->GetHandover(Ctx(secondvoice::testing::kCrmToken).get(), get, &denied).error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
+
+  SetCrmEndpoint(harness_->channel(), secondvoice::testing::kAdminToken, "jansen",
+                 absl::StrCat("127.0.0.1:", crm_->port()));
+  ASSERT_TRUE(Eventually([&] {
+    return GetHandover(harness_->channel(), manager_, recorded.handover_id()).state() ==
+           pb::DELIVERY_STATE_DELIVERED;
+  }));
+  const pb::HandoverRecord done =
+      GetHandover(harness_->channel(), manager_, recorded.handover_id());
+  EXPECT_TRUE(done.has_flagged_at());  // it was late, and that stays on record
+  EXPECT_TRUE(done.has_delivered_at());
+  EXPECT_EQ(crm_->crm().ListReceived().stored(), 1);
+}
+
+TEST(HandoverDaemons, ADaemonKilledDuringADeliveryDeliversAfterItsRestartOnceAtTheCrm) {
+  const std::string url = secondvoice::testing::FreshDatabaseUrl();
+  const std::vector<std::string> flags = {"--handover_deadline=2s"};
+  auto daemon =
+      std::make_unique<secondvoice::testing::Daemon>(url, secondvoice::testing::TempDir(), flags);
+  const std::string addr = daemon->WaitForAddress(absl::Seconds(30));
+  ASSERT_FALSE(addr.empty());
+  auto channel = grpc::CreateChannel(addr, grpc::InsecureChannelCredentials());
+  ASSERT_TRUE(SchedulerHarness::WaitForHealth(channel, true, absl::Seconds(30)));
+  int64_t campaign = 0;
+  secondvoice::testing::SetUpWorld(channel, secondvoice::testing::kDaemonAdminToken,
+                                   secondvoice::testing::kDaemonManagerToken, &campaign);
+  std::unique_ptr<example_crm::ExampleCrmServer> crm = StartCrm();
+  ASSERT_NE(crm, nullptr);
+  SetCrmEndpoint(channel, secondvoice::testing::kDaemonAdminToken, "vandijk",
+                 absl::StrCat("127.0.0.1:", crm->port()));
+  // The CRM stores what it gets at once and answers 1.5 s later: the daemon dies in between.
+  pb::SetBehaviourRequest slow;
+  slow.set_delay_ms(1500);
+  ASSERT_THAT(crm->crm().SetBehaviour(slow), IsOk());
+  secondvoice::testing::Leads leads(url);
+  const int64_t lead = AddStoryLead(leads.conn(), "vandijk", campaign);
+  const pb::RecordAttemptResponse recorded = SetAppointment(
+      channel, secondvoice::testing::kDaemonAgentToken, lead, absl::Now() + absl::Hours(48));
+  ASSERT_GT(recorded.handover_id(), 0);
+  ASSERT_TRUE(Eventually([&] { return crm->crm().ListReceived().stored() == 1; }));
+  daemon->Kill();
+  EXPECT_EQ(leads.Count(absl::StrCat("SELECT count(*) FROM handovers WHERE id = ",
+                                     recorded.handover_id(), " AND state = 'delivering'")),
+            1);
+
+  daemon =
+      std::make_unique<secondvoice::testing::Daemon>(url, secondvoice::testing::TempDir(), flags);
+  ASSERT_FALSE(daemon->WaitForAddress(absl::Seconds(30)).empty());
+  ASSERT_TRUE(Eventually([&] {
+    return leads.Count(absl::StrCat("SELECT count(*) FROM handovers WHERE id = ",
+                                    recorded.handover_id(), " AND state = 'delivered'")) == 1;
+  }));
+  const pb::ListReceivedResponse received = crm->crm().ListReceived();
+  ASSERT_THAT(received.handovers(), SizeIs(1));  // once at the CRM
+  EXPECT_EQ(received.handovers(0).deliveries(), 2);
+  EXPECT_EQ(received.duplicates(), 1);
+}
+
+}  // namespace
+}  // namespace secondvoice
