@@ -106,6 +106,15 @@ constexpr Table<AttemptOutcome, 14> kAttemptOutcomes = {{
     {AttemptOutcome::kFailed, "failed"},
 }};
 
+constexpr Table<FeedbackKind, 6> kFeedbackKinds = {{
+    {FeedbackKind::kAppointmentMoved, "appointment_moved"},
+    {FeedbackKind::kShowed, "showed"},
+    {FeedbackKind::kNoShow, "no_show"},
+    {FeedbackKind::kSold, "sold"},
+    {FeedbackKind::kLost, "lost"},
+    {FeedbackKind::kUnsold, "unsold"},
+}};
+
 }  // namespace
 
 #define SV_DOMAIN_ENUM_NAMES(Enum, table)                             \
@@ -123,6 +132,7 @@ SV_DOMAIN_ENUM_NAMES(VehicleRole, kVehicleRoles)
 SV_DOMAIN_ENUM_NAMES(ConsentBasis, kConsentBases)
 SV_DOMAIN_ENUM_NAMES(LeadStatus, kLeadStatuses)
 SV_DOMAIN_ENUM_NAMES(AttemptOutcome, kAttemptOutcomes)
+SV_DOMAIN_ENUM_NAMES(FeedbackKind, kFeedbackKinds)
 #undef SV_DOMAIN_ENUM_NAMES
 
 }  // namespace secondvoice::domain

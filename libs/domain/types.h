@@ -167,6 +167,9 @@ enum class AttemptOutcome {
   kFailed,
 };
 
+// What a dealer CRM reports after a handover.
+enum class FeedbackKind { kAppointmentMoved, kShowed, kNoShow, kSold, kLost, kUnsold };
+
 struct Attempt {
   int64_t id = 0;
   int64_t lead_id = 0;
@@ -196,6 +199,7 @@ SV_DOMAIN_ENUM_NAMES(VehicleRole)
 SV_DOMAIN_ENUM_NAMES(ConsentBasis)
 SV_DOMAIN_ENUM_NAMES(LeadStatus)
 SV_DOMAIN_ENUM_NAMES(AttemptOutcome)
+SV_DOMAIN_ENUM_NAMES(FeedbackKind)
 #undef SV_DOMAIN_ENUM_NAMES
 
 }  // namespace secondvoice::domain

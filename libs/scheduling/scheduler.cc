@@ -6,6 +6,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "libs/calendar/weekly_hours.h"
@@ -13,6 +14,7 @@
 #include "libs/common/status_macros.h"
 #include "libs/store/campaigns.h"
 #include "libs/store/dealers.h"
+#include "libs/store/follow_ups.h"
 #include "libs/store/handovers.h"
 #include "libs/store/imports.h"
 #include "libs/store/leads.h"
@@ -741,6 +743,113 @@ absl::StatusOr<CallListPage> Scheduler::CallList(const CallListRequest& r) {
     page.next_page_token = PageToken(page.entries.back().lead);
   }
   return page;
+}
+
+absl::StatusOr<FeedbackResult> Scheduler::ReportFeedback(const FeedbackInput& in) {
+  using domain::FeedbackKind;
+  if (in.kind == FeedbackKind::kAppointmentMoved && !in.new_appointment_at) {
+    return absl::InvalidArgumentError("new_appointment_at: required when the appointment moved");
+  }
+  if (in.kind == FeedbackKind::kLost && in.lost_reason.empty()) {
+    return absl::InvalidArgumentError("lost_reason: required when the customer was lost");
+  }
+  const absl::Time now = options_.now();
+  FeedbackResult result;
+  RETURN_IF_ERROR(store::InTransaction(*pool_, [&](store::PgConn& conn) -> absl::Status {
+    ASSIGN_OR_RETURN(result.lead_id,
+                     store::LockFeedbackLead(conn, in.dealer_id, in.lead_id, in.crm_lead_id));
+    ASSIGN_OR_RETURN(std::optional<store::LeadHandover> handover,
+                     store::HandoverOfLead(conn, result.lead_id, in.handover_id));
+    if (in.handover_id != 0 && !handover) {
+      return absl::NotFoundError(absl::StrCat("handover_id: handover ", in.handover_id,
+                                              " is not one of lead ", result.lead_id));
+    }
+    ASSIGN_OR_RETURN(
+        std::optional<int64_t> recorded,
+        store::InsertFeedback(
+            conn, store::FeedbackRecord{
+                      .dealer_id = in.dealer_id,
+                      .idempotency_key = in.idempotency_key,
+                      .lead_id = result.lead_id,
+                      .handover_id = handover ? std::optional(handover->id) : std::nullopt,
+                      .kind = in.kind,
+                      .at = in.at,
+                      .new_appointment_at = in.new_appointment_at,
+                      .lost_reason = in.lost_reason,
+                      .sale_amount_cents = in.sale_amount_cents,
+                      .notes = in.notes,
+                      .reported_by = in.reported_by}));
+    ASSIGN_OR_RETURN(domain::Lead lead, store::GetLead(conn, result.lead_id));
+    result.status = lead.status;
+    if (!recorded) {
+      result.duplicate = true;
+      return absl::OkStatus();
+    }
+    std::string summary;
+    std::optional<int64_t> campaign;  // where the lead goes back on the schedule
+    absl::Time due = now;
+    switch (in.kind) {
+      case FeedbackKind::kAppointmentMoved:
+        if (!handover || !handover->appointment_id) {
+          return absl::FailedPreconditionError(
+              absl::StrCat("lead ", result.lead_id, " has no handed-over appointment to move"));
+        }
+        RETURN_IF_ERROR(
+            store::MoveAppointment(conn, *handover->appointment_id, *in.new_appointment_at));
+        summary = absl::StrCat("appointment moved to ", absl::FormatTime(*in.new_appointment_at));
+        break;
+      case FeedbackKind::kShowed:
+        summary = "the customer came to the appointment";
+        break;
+      case FeedbackKind::kNoShow:
+        // Back to the BDC to re-engage, ahead of list leads.
+        summary = "the customer did not come: back to the BDC to re-engage";
+        if (lead.campaign_id > 0) campaign = lead.campaign_id;
+        break;
+      case FeedbackKind::kSold:
+        result.status = domain::LeadStatus::kClosedSold;
+        summary = in.sale_amount_cents > 0
+                      ? absl::StrFormat("sold for EUR %.2f", in.sale_amount_cents / 100.0)
+                      : "sold";
+        break;
+      case FeedbackKind::kLost:
+        result.status = domain::LeadStatus::kClosedLost;
+        summary = absl::StrCat("lost: ", in.lost_reason);
+        break;
+      case FeedbackKind::kUnsold: {
+        ASSIGN_OR_RETURN(const int64_t second_voice,
+                         store::SecondVoiceCampaignFor(conn, in.dealer_id, 0));
+        summary = "came, did not buy";
+        if (second_voice > 0) {
+          campaign = second_voice;
+          due = std::max(now, in.at + options_.second_voice_delay);
+          absl::StrAppend(&summary, ": a second voice from ", absl::FormatTime(due));
+        } else {
+          absl::StrAppend(&summary, "; the dealer has no active second-voice campaign to take it");
+        }
+        break;
+      }
+    }
+    if (campaign) {
+      RETURN_IF_ERROR(store::ScheduleAgain(
+          conn, result.lead_id, *campaign, static_cast<int>(cadence::Rank::kFollowUpNew), due,
+          in.kind == FeedbackKind::kNoShow ? "re-engage after a no-show" : "second voice"));
+      result.status = domain::LeadStatus::kInProgress;
+      result.next_contact_at = due;
+      RETURN_IF_ERROR(store::NotifySchedule(conn, absl::StrCat(*campaign)));
+    }
+    if (result.status != lead.status) {
+      RETURN_IF_ERROR(store::SetLeadStatus(conn, result.lead_id, result.status));
+    }
+    if (!in.notes.empty()) absl::StrAppend(&summary, " (", in.notes, ")");
+    return store::AppendEvent(
+               conn, Event(result.lead_id, now, absl::StrCat("feedback.", domain::Name(in.kind)),
+                           absl::StrCat("crm:", in.dealer_id, in.reported_by.empty() ? "" : ":",
+                                        in.reported_by),
+                           std::move(summary)))
+        .status();
+  }));
+  return result;
 }
 
 }  // namespace secondvoice::scheduling

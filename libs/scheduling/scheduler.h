@@ -70,6 +70,29 @@ struct AttemptResult {
   int64_t handover_id = 0;  // queued by this outcome; 0 when none
 };
 
+// What a dealer CRM reports after a handover (Feedback.ReportOutcome).
+struct FeedbackInput {
+  std::string dealer_id;
+  std::string idempotency_key;
+  int64_t lead_id = 0;      // or:
+  std::string crm_lead_id;  // the CRM's lead id, or the reference it gave the handover
+  int64_t handover_id = 0;  // 0: the lead's latest
+  domain::FeedbackKind kind = domain::FeedbackKind::kShowed;
+  absl::Time at;
+  std::optional<absl::Time> new_appointment_at;  // for kAppointmentMoved
+  std::string lost_reason;                       // for kLost
+  int64_t sale_amount_cents = 0;
+  std::string notes;
+  std::string reported_by;
+};
+
+struct FeedbackResult {
+  int64_t lead_id = 0;
+  bool duplicate = false;  // the key was seen before: nothing changed
+  domain::LeadStatus status = domain::LeadStatus::kHandedOver;
+  std::optional<absl::Time> next_contact_at;  // when it is back on the schedule
+};
+
 struct Explanation {
   int64_t lead_id = 0;
   domain::LeadStatus status = domain::LeadStatus::kNew;
@@ -114,6 +137,9 @@ class Scheduler {
     // Claims at work at once (statements and rules; not those waiting for a lead to come due);
     // the others wait their turn in order of arrival.
     int claim_concurrency = 4;
+    // An unsold lead reported by the dealer's CRM enters the dealer's second-voice campaign
+    // this long after the visit.
+    absl::Duration second_voice_delay = absl::Hours(24 * 14);
   };
 
   Scheduler(store::Pool* pool, Options options);
@@ -143,6 +169,10 @@ class Scheduler {
   absl::StatusOr<domain::LeadStatus> Close(int64_t lead_id, domain::LeadStatus status,
                                            absl::string_view reason, absl::string_view actor);
   absl::StatusOr<Explanation> Explain(int64_t lead_id);
+  // Records the CRM's report once per key: a moved appointment, a show, a sale or a loss on
+  // the lead; a no-show goes back to the BDC at once (its campaign, as a follow-up) and an
+  // unsold lead into the dealer's second-voice campaign after Options::second_voice_delay.
+  absl::StatusOr<FeedbackResult> ReportFeedback(const FeedbackInput& in);
   absl::StatusOr<CallListPage> CallList(const CallListRequest& request);
 
   // From the LISTEN connection: a campaign id, "config", or "" (anything may have changed).

@@ -74,6 +74,10 @@ constexpr Query kRefused = {
     "UPDATE handovers SET state = 'flagged_undelivered', rejection = $3, last_error = $3,"
     " flagged_at = coalesce(flagged_at, $4), lease_owner = '', lease_until = NULL"
     " WHERE id = $1 AND lease_owner = $2 AND state = 'delivering' RETURNING lead_id"};
+constexpr Query kRetryDealer = {
+    "handover_retry_dealer",
+    "UPDATE handovers SET next_attempt_at = $2 WHERE dealer_id = $1 AND rejection = ''"
+    " AND state IN ('failed_retrying', 'flagged_undelivered') AND next_attempt_at > $2"};
 constexpr Query kNextDue = {
     "handover_next_due",
     "SELECT min(next_attempt_at) FROM handovers WHERE state <> 'delivered' AND rejection = ''"};
@@ -97,6 +101,26 @@ constexpr Query kPacket = {
     " LEFT JOIN imports i ON i.id = l.import_id"
     " LEFT JOIN lead_statements s ON s.lead_id = h.lead_id"
     " LEFT JOIN appointments ap ON ap.id = h.appointment_id WHERE h.id = $1"};
+
+constexpr Query kFeedbackLeadById = {"feedback_lead_by_id",
+                                     "SELECT dealer_id FROM leads WHERE id = $1 FOR UPDATE"};
+constexpr Query kFeedbackLeadByCrm = {
+    "feedback_lead_by_crm",
+    "SELECT id FROM leads WHERE id = (SELECT max(id) FROM (SELECT id FROM leads"
+    " WHERE dealer_id = $1 AND crm_lead_id = $2 UNION ALL SELECT lead_id FROM handovers"
+    " WHERE dealer_id = $1 AND crm_reference = $2) AS named) FOR UPDATE"};
+constexpr Query kHandoverOfLead = {
+    "handover_of_lead",
+    "SELECT id, appointment_id FROM handovers WHERE lead_id = $1 AND ($2 = 0 OR id = $2)"
+    " ORDER BY id DESC LIMIT 1"};
+constexpr Query kMoveAppointment = {"appointment_move",
+                                    "UPDATE appointments SET at = $2 WHERE id = $1"};
+constexpr Query kInsertFeedback = {
+    "feedback_insert",
+    "INSERT INTO feedback (dealer_id, idempotency_key, lead_id, handover_id, kind, at,"
+    " new_appointment_at, lost_reason, sale_amount_cents, notes, reported_by)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+    " ON CONFLICT (dealer_id, idempotency_key) DO NOTHING RETURNING id"};
 
 HandoverRow RowFrom(const PgResult& r, int i) {
   HandoverRow h;
@@ -230,6 +254,11 @@ absl::StatusOr<bool> MarkRefused(PgConn& conn, int64_t id, absl::string_view own
   return Touched(conn.Exec(kRefused, {id, owner, reason, now}));
 }
 
+absl::StatusOr<int64_t> RetryDealerNow(PgConn& conn, absl::string_view dealer_id, absl::Time now) {
+  ASSIGN_OR_RETURN(PgResult r, conn.Exec(kRetryDealer, {dealer_id, now}));
+  return r.affected();
+}
+
 absl::StatusOr<std::optional<absl::Time>> NextHandoverDue(PgConn& conn) {
   ASSIGN_OR_RETURN(PgResult r, conn.Exec(kNextDue));
   return r.GetOptionalTime(0, 0);
@@ -249,6 +278,48 @@ absl::StatusOr<std::vector<HandoverRow>> ListHandovers(PgConn& conn, const Hando
   std::vector<HandoverRow> out;
   for (int i = 0; i < r.rows(); ++i) out.push_back(RowFrom(r, i));
   return out;
+}
+
+absl::StatusOr<int64_t> LockFeedbackLead(PgConn& conn, absl::string_view dealer_id, int64_t lead_id,
+                                         absl::string_view crm_lead_id) {
+  if (lead_id > 0) {
+    ASSIGN_OR_RETURN(PgResult r, conn.Exec(kFeedbackLeadById, {lead_id}));
+    // Another dealer's lead is reported as missing: its existence is not this CRM's business.
+    if (r.rows() == 0 || r.Get(0, 0) != dealer_id) {
+      return absl::NotFoundError(
+          absl::StrCat("lead_id: lead ", lead_id, " is not a lead of dealer '", dealer_id, "'"));
+    }
+    return lead_id;
+  }
+  ASSIGN_OR_RETURN(PgResult r, conn.Exec(kFeedbackLeadByCrm, {dealer_id, crm_lead_id}));
+  if (r.rows() == 0) {
+    return absl::NotFoundError(absl::StrCat("crm_lead_id: no lead or handover of dealer '",
+                                            dealer_id, "' is known as '", crm_lead_id, "'"));
+  }
+  return r.GetInt64(0, 0);
+}
+
+absl::StatusOr<std::optional<LeadHandover>> HandoverOfLead(PgConn& conn, int64_t lead_id,
+                                                           int64_t handover_id) {
+  ASSIGN_OR_RETURN(PgResult r, conn.Exec(kHandoverOfLead, {lead_id, handover_id}));
+  if (r.rows() == 0) return std::nullopt;
+  LeadHandover h{.id = r.GetInt64(0, 0), .appointment_id = std::nullopt};
+  if (!r.IsNull(0, 1)) h.appointment_id = r.GetInt64(0, 1);
+  return h;
+}
+
+absl::Status MoveAppointment(PgConn& conn, int64_t appointment_id, absl::Time at) {
+  return conn.Exec(kMoveAppointment, {appointment_id, at}).status();
+}
+
+absl::StatusOr<std::optional<int64_t>> InsertFeedback(PgConn& conn, const FeedbackRecord& f) {
+  ASSIGN_OR_RETURN(
+      PgResult r,
+      conn.Exec(kInsertFeedback, {f.dealer_id, f.idempotency_key, f.lead_id, f.handover_id,
+                                  domain::Name(f.kind), f.at, f.new_appointment_at, f.lost_reason,
+                                  f.sale_amount_cents, f.notes, f.reported_by}));
+  if (r.rows() == 0) return std::nullopt;
+  return r.GetInt64(0, 0);
 }
 
 absl::StatusOr<handover::Packet> LoadPacket(PgConn& conn, int64_t handover_id) {

@@ -84,6 +84,9 @@ absl::StatusOr<bool> MarkRetry(PgConn& conn, int64_t id, absl::string_view owner
                                absl::Time now);
 absl::StatusOr<bool> MarkRefused(PgConn& conn, int64_t id, absl::string_view owner,
                                  absl::string_view reason, absl::Time now);
+// The dealer's CRM answers again: its handovers waiting for a retry are due now (instead of at
+// the end of back-offs grown during the outage). Returns how many.
+absl::StatusOr<int64_t> RetryDealerNow(PgConn& conn, absl::string_view dealer_id, absl::Time now);
 // The earliest time a handover falls due (for the dispatcher's sleep); nullopt when none.
 absl::StatusOr<std::optional<absl::Time>> NextHandoverDue(PgConn& conn);
 
@@ -96,6 +99,39 @@ struct HandoverSearch {
 };
 // Newest first.
 absl::StatusOr<std::vector<HandoverRow>> ListHandovers(PgConn& conn, const HandoverSearch& search);
+
+// ---- Feedback from the dealer's CRM ----
+
+// The lead a CRM reports on, locked until the transaction ends: by id (it must be the
+// dealer's), or by the CRM's own lead id or the reference it gave a handover. NOT_FOUND naming
+// the field otherwise.
+absl::StatusOr<int64_t> LockFeedbackLead(PgConn& conn, absl::string_view dealer_id, int64_t lead_id,
+                                         absl::string_view crm_lead_id);
+
+struct LeadHandover {
+  int64_t id = 0;
+  std::optional<int64_t> appointment_id;
+};
+// The lead's handover `handover_id`, or its latest when 0; nullopt when there is none.
+absl::StatusOr<std::optional<LeadHandover>> HandoverOfLead(PgConn& conn, int64_t lead_id,
+                                                           int64_t handover_id);
+[[nodiscard]] absl::Status MoveAppointment(PgConn& conn, int64_t appointment_id, absl::Time at);
+
+struct FeedbackRecord {
+  std::string dealer_id;
+  std::string idempotency_key;
+  int64_t lead_id = 0;
+  std::optional<int64_t> handover_id;
+  domain::FeedbackKind kind = domain::FeedbackKind::kShowed;
+  absl::Time at;
+  std::optional<absl::Time> new_appointment_at;
+  std::string lost_reason;
+  int64_t sale_amount_cents = 0;
+  std::string notes;
+  std::string reported_by;
+};
+// Its id; nullopt when the dealer's CRM sent this key before (nothing is written).
+absl::StatusOr<std::optional<int64_t>> InsertFeedback(PgConn& conn, const FeedbackRecord& f);
 
 // Everything the salesperson gets, as the database has it now: the lead, its routes, vehicles
 // and consent, where it came from, the contacts up to the handover, what the customer said, the

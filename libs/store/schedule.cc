@@ -94,6 +94,19 @@ constexpr Query kExtend = {
     "UPDATE lead_schedule SET lease_until = $3, due_at = $3"
     " WHERE lead_id = $1 AND lease_token = $2 AND lease_owner <> '' RETURNING lease_until"};
 constexpr Query kUnschedule = {"schedule_delete", "DELETE FROM lead_schedule WHERE lead_id = $1"};
+constexpr Query kScheduleAgain = {
+    "schedule_again",
+    "WITH l AS (UPDATE leads SET campaign_id = $2, updated_at = now() WHERE id = $1"
+    " RETURNING id, dealer_id, origin, consent_basis, consent_given_at, relationship_last_at,"
+    " first_name, last_name)"
+    " INSERT INTO lead_schedule AS s (lead_id, campaign_id, dealer_id, rank, due_at, claimable_at,"
+    " reason, origin, consent_basis, consent_given_at, relationship_last_at, first_name,"
+    " last_name, routes, route_values) SELECT l.id, $2, l.dealer_id, $3, $4, $4, $5, l.origin,"
+    " l.consent_basis, l.consent_given_at, l.relationship_last_at, l.first_name, l.last_name, "
+    SV_ROUTES_OF("l.id") ", " SV_ROUTE_VALUES_OF("l.id") " FROM l"
+    " ON CONFLICT (lead_id) DO UPDATE SET campaign_id = EXCLUDED.campaign_id,"
+    " rank = EXCLUDED.rank, due_at = EXCLUDED.due_at, claimable_at = EXCLUDED.claimable_at,"
+    " reason = EXCLUDED.reason, lease_owner = '', lease_until = NULL"};
 constexpr Query kNotify = {"schedule_notify", "SELECT pg_notify('sv_schedule', $1)"};
 constexpr Query kInsertAttempt = {
     "attempt_insert",
@@ -284,6 +297,11 @@ absl::StatusOr<std::optional<absl::Time>> NextDue(PgConn& conn, const ClaimProbe
   ASSIGN_OR_RETURN(PgResult r, conn.Exec(bucket ? kNextDueBucket : kNextDuePriority,
                                          {p.campaign_id, dealers, p.rank}));
   return r.GetOptionalTime(0, 0);
+}
+
+absl::Status ScheduleAgain(PgConn& conn, int64_t lead_id, int64_t campaign_id, int rank,
+                           absl::Time due_at, absl::string_view reason) {
+  return conn.Exec(kScheduleAgain, {lead_id, campaign_id, rank, due_at, reason}).status();
 }
 
 absl::StatusOr<ScheduledLead> LoadScheduled(PgConn& conn, int64_t lead_id, bool lock) {

@@ -105,6 +105,11 @@ absl::StatusOr<absl::Time> ExtendLease(PgConn& conn, int64_t lead_id, int64_t to
 [[nodiscard]] absl::Status Unschedule(PgConn& conn, int64_t lead_id);
 
 // Sends a NOTIFY on kScheduleChannel (delivered when the transaction commits).
+// Puts a lead back on the schedule of `campaign_id` (a no-show to re-engage, an unsold lead for a
+// second voice) with a fresh cadence, due at `due_at`, with the copy of its claim-time facts;
+// its campaign becomes `campaign_id`.
+[[nodiscard]] absl::Status ScheduleAgain(PgConn& conn, int64_t lead_id, int64_t campaign_id,
+                                         int rank, absl::Time due_at, absl::string_view reason);
 [[nodiscard]] absl::Status NotifySchedule(PgConn& conn, absl::string_view payload);
 
 struct AttemptRecord {

@@ -37,6 +37,7 @@
 #include "secondvoice/v1/agent_service.grpc.pb.h"
 #include "secondvoice/v1/campaign_service.grpc.pb.h"
 #include "secondvoice/v1/dealer_service.grpc.pb.h"
+#include "secondvoice/v1/handover.grpc.pb.h"
 #include "secondvoice/v1/lead_intake.grpc.pb.h"
 #include "secondvoice/v1/lead_service.grpc.pb.h"
 #include "secondvoice/v1/scheduling.grpc.pb.h"
@@ -104,6 +105,11 @@ commands:
                                      simulated agents work the queue over AgentService for a
                                      while (default 3 agents for 30s; agent token); prints what
                                      they do and a summary
+  handovers [--dealer=ID] [--state=pending|delivering|delivered|failed-retrying|flagged-undelivered]
+                                     handovers to the dealers' CRMs, newest first, with their
+                                     delivery state; flagged ones need a person
+  handover ID                        one handover: its delivery and the summary the
+                                     salesperson reads
 )";
 
 // A failure to report: the message, and whether it was a usage error (exit 2) or not (exit 1).
@@ -1092,6 +1098,71 @@ std::optional<Failure> ClaimCommand(const Client& client, const Args& args) {
   return std::nullopt;
 }
 
+// ---- handovers --------------------------------------------------------------------------
+
+std::optional<Failure> Handovers(const Client& client, const Args& args) {
+  pb::ListHandoversRequest req;
+  req.set_dealer_id(args.GetOr("dealer", ""));
+  if (std::optional<std::string> state = args.Get("state")) {
+    auto parsed = ParseEnum<pb::DeliveryState>(*state, &pb::DeliveryState_Parse, "DELIVERY_STATE_");
+    if (!parsed) {
+      return Usage(
+          "--state must be pending, delivering, delivered, failed-retrying or "
+          "flagged-undelivered");
+    }
+    req.set_state(*parsed);
+  }
+  auto stub = pb::HandoverService::NewStub(client.channel());
+  pb::ListHandoversResponse r;
+  if (auto f = client.Call(*stub, &pb::HandoverService::Stub::ListHandovers, req, &r)) return f;
+  if (client.json()) {
+    PrintJson(r);
+    return std::nullopt;
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const pb::HandoverRecord& h : r.handovers()) {
+    rows.push_back({absl::StrCat(h.handover().handover_id()), h.handover().dealer_id(),
+                    absl::StrCat(h.handover().lead_id()),
+                    EnumText(h.state(), &pb::DeliveryState_Name, "DELIVERY_STATE_"),
+                    absl::StrCat(h.attempts()), Time(h.handover().created_at()),
+                    Time(h.delivered_at()), h.crm_reference(), h.last_error()});
+  }
+  PrintTable(
+      {"ID", "DEALER", "LEAD", "STATE", "TRIES", "QUEUED", "DELIVERED", "CRM REF", "LAST ERROR"},
+      rows);
+  if (!r.next_page_token().empty()) std::cout << "(more: narrow with --dealer or --state)\n";
+  return std::nullopt;
+}
+
+std::optional<Failure> HandoverCommand(const Client& client, const Args& args) {
+  std::optional<Failure> failure;
+  auto id = ParseId(RequireWord(args, 1, "handover id", failure));
+  if (failure) return failure;
+  if (!id) return Usage("the handover id must be a number above 0");
+  pb::GetHandoverRequest req;
+  req.set_handover_id(*id);
+  auto stub = pb::HandoverService::NewStub(client.channel());
+  pb::HandoverRecord r;
+  if (auto f = client.Call(*stub, &pb::HandoverService::Stub::GetHandover, req, &r)) return f;
+  if (client.json()) {
+    PrintJson(r);
+    return std::nullopt;
+  }
+  const pb::Handover& h = r.handover();
+  std::cout << "handover " << h.handover_id() << " of lead " << h.lead_id() << " to dealer "
+            << h.dealer_id() << ": "
+            << EnumText(r.state(), &pb::DeliveryState_Name, "DELIVERY_STATE_") << " after "
+            << r.attempts() << " tr" << (r.attempts() == 1 ? "y" : "ies");
+  if (!r.crm_reference().empty()) std::cout << ", CRM reference " << r.crm_reference();
+  std::cout << "\n";
+  if (r.has_delivered_at()) std::cout << "delivered " << Time(r.delivered_at()) << "\n";
+  if (r.has_flagged_at()) std::cout << "flagged   " << Time(r.flagged_at()) << "\n";
+  if (!r.last_error().empty()) std::cout << "last error: " << r.last_error() << "\n";
+  if (r.has_next_attempt_at()) std::cout << "next try  " << Time(r.next_attempt_at()) << "\n";
+  std::cout << "key " << h.idempotency_key() << "\n\n" << h.summary_text() << "\n";
+  return std::nullopt;
+}
+
 }  // namespace
 
 int Main(const std::vector<std::string>& argv) {
@@ -1124,6 +1195,8 @@ int Main(const std::vector<std::string>& argv) {
       {"close", {"as", "reason"}},
       {"claim", {"queue", "max", "lease", "wait"}},
       {"agents", {"queue", "count", "for", "wrap", "seed"}},
+      {"handovers", {"dealer", "state"}},
+      {"handover", {}},
   };
   if (auto it = kFlags.find(command); it != kFlags.end()) {
     std::set<std::string> allowed = it->second;
@@ -1163,6 +1236,10 @@ int Main(const std::vector<std::string>& argv) {
     failure = ClaimCommand(client, *args);
   } else if (command == "agents") {
     failure = Agents(client, *args);
+  } else if (command == "handovers") {
+    failure = Handovers(client, *args);
+  } else if (command == "handover") {
+    failure = HandoverCommand(client, *args);
   } else {
     failure = Usage(absl::StrCat("unknown command '", command, "'"));
   }

@@ -11,6 +11,7 @@
 #include "grpcpp/client_context.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
+#include "grpcpp/support/channel_arguments.h"
 #include "libs/common/log.h"
 #include "libs/common/status_macros.h"
 #include "libs/store/leads.h"
@@ -162,6 +163,7 @@ void HandoverDispatcher::Finish(Call& call, absl::Time now) {
   if (--per_dealer_[call.row.dealer_id] <= 0) per_dealer_.erase(call.row.dealer_id);
   const store::HandoverRow& row = call.row;
   if (!call.status.ok()) {
+    failing_.insert(row.dealer_id);
     return Retry(row,
                  absl::StrCat("CRM ", row.crm_endpoint, ": ",
                               absl::StatusCodeToString(
@@ -205,6 +207,17 @@ void HandoverDispatcher::Finish(Call& call, absl::Time now) {
     // recognises by its key.
     SV_LOG(Warning) << "handover " << row.id << ": " << s;
   }
+  // The CRM answers again after failures: what waits for it need not wait out its back-off.
+  if (failing_.erase(row.dealer_id) > 0) {
+    auto conn = pool_->Acquire();
+    if (conn.ok()) {
+      absl::StatusOr<int64_t> n = store::RetryDealerNow(**conn, row.dealer_id, now);
+      if (n.ok() && *n > 0) {
+        SV_LOG(Info) << "the CRM of dealer " << row.dealer_id << " answers again: " << *n
+                     << " waiting handover(s) due now";
+      }
+    }
+  }
 }
 
 void HandoverDispatcher::Retry(const store::HandoverRow& row, const std::string& error,
@@ -228,7 +241,12 @@ std::shared_ptr<grpc::Channel> HandoverDispatcher::ChannelFor(const std::string&
   if (channel == nullptr) {
     // Plain text on the loopback and private networks for now; TLS and a token per dealer come
     // with the dealers' CRM credentials.
-    channel = grpc::CreateChannel(endpoint, grpc::InsecureChannelCredentials());
+    // Reconnects within seconds of a CRM coming back (gRPC's own back-off grows to two
+    // minutes); how often to try again is the dispatcher's back-off's business.
+    grpc::ChannelArguments args;
+    args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 500);
+    args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
+    channel = grpc::CreateCustomChannel(endpoint, grpc::InsecureChannelCredentials(), args);
   }
   return channel;
 }

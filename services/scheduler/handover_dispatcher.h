@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "grpcpp/channel.h"
@@ -68,6 +69,8 @@ class HandoverDispatcher {
   std::mt19937_64 rng_;
   absl::flat_hash_map<std::string, std::shared_ptr<grpc::Channel>> channels_;
   absl::flat_hash_map<std::string, int> per_dealer_;  // calls under way
+  // Dealers whose CRM failed a call: the next success brings their waiting handovers forward.
+  absl::flat_hash_set<std::string> failing_;
   int in_flight_ = 0;
 
   absl::Mutex mu_;

@@ -30,6 +30,9 @@ ABSL_FLAG(int, db_pool_size, 8, "PostgreSQL connections at most");
 ABSL_FLAG(int, claim_concurrency, 4,
           "claims at work at once (statement and rules); the others wait in line. About twice"
           " the cores PostgreSQL and the daemon share");
+ABSL_FLAG(absl::Duration, second_voice_delay, absl::Hours(24 * 14),
+          "an unsold lead reported by a dealer CRM enters the dealer's second-voice campaign this "
+          "long after the visit");
 ABSL_FLAG(absl::Duration, handover_deadline, absl::Seconds(5),
           "deadline of each call to a dealer CRM; a delivery is leased for twice as long");
 ABSL_FLAG(absl::Duration, handover_flag_after, absl::Minutes(15),
@@ -96,6 +99,7 @@ int main(int argc, char** argv) {
   options.workers = absl::GetFlag(FLAGS_workers);
   options.db_pool_size = absl::GetFlag(FLAGS_db_pool_size);
   options.claim_concurrency = absl::GetFlag(FLAGS_claim_concurrency);
+  options.second_voice_delay = absl::GetFlag(FLAGS_second_voice_delay);
   options.handovers.deadline = absl::GetFlag(FLAGS_handover_deadline);
   options.handovers.flag_after = absl::GetFlag(FLAGS_handover_flag_after);
   if (options.handovers.deadline <= absl::ZeroDuration()) {

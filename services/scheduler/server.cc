@@ -23,7 +23,8 @@ Server::Server(ServerOptions options)
                                             static_cast<size_t>(options_.waiting_claims))),
       scheduler_(std::make_unique<scheduling::Scheduler>(
           &db_->pool(),
-          scheduling::Scheduler::Options{.claim_concurrency = options_.claim_concurrency})),
+          scheduling::Scheduler::Options{.claim_concurrency = options_.claim_concurrency,
+                                         .second_voice_delay = options_.second_voice_delay})),
       loop_(std::make_unique<telephony::RealLoop>()),
       carrier_(std::make_unique<telephony::SimulatedCarrier>(loop_.get(), options_.carrier,
                                                              options_.carrier_seed)),
@@ -41,7 +42,8 @@ Server::Server(ServerOptions options)
       intake_(env_),
       scheduling_(env_),
       agents_(env_, dialer_.get()),
-      handovers_(env_) {}
+      handovers_(env_),
+      feedback_(env_) {}
 
 Server::~Server() { Shutdown(absl::ZeroDuration()); }
 
@@ -58,6 +60,7 @@ absl::Status Server::Start() {
   builder.RegisterService(&scheduling_);
   builder.RegisterService(&agents_);
   builder.RegisterService(&handovers_);
+  builder.RegisterService(&feedback_);
   // List imports stream files of many MB in chunks; a chunk may be up to 4 MiB.
   builder.SetMaxReceiveMessageSize(8 << 20);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();

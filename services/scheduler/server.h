@@ -39,6 +39,8 @@ struct ServerOptions {
   int db_pool_size = 8;
   // Claims at work at once; the others wait in line (Scheduler::Options::claim_concurrency).
   int claim_concurrency = 4;
+  // An unsold lead reported by a CRM enters the dealer's second-voice campaign this much later.
+  absl::Duration second_voice_delay = absl::Hours(24 * 14);
   absl::Duration db_check_interval = absl::Seconds(1);
   // The telephony behind the dialer: the simulated carrier (the one stand-in; a real carrier
   // adapter implements the same port).
@@ -93,6 +95,7 @@ class Server {
   SchedulingServiceImpl scheduling_;
   AgentServiceImpl agents_;
   HandoverServiceImpl handovers_;
+  FeedbackServiceImpl feedback_;
   absl::Mutex mu_;
   std::unique_ptr<grpc::Server> server_ ABSL_GUARDED_BY(mu_);
   bool shut_down_ ABSL_GUARDED_BY(mu_) = false;

@@ -6,6 +6,7 @@
 #include "secondvoice/v1/admin_service.grpc.pb.h"
 #include "secondvoice/v1/campaign_service.grpc.pb.h"
 #include "secondvoice/v1/dealer_service.grpc.pb.h"
+#include "secondvoice/v1/feedback.grpc.pb.h"
 #include "secondvoice/v1/handover.grpc.pb.h"
 #include "secondvoice/v1/lead_service.grpc.pb.h"
 #include "services/scheduler/rpc.h"
@@ -89,6 +90,16 @@ class HandoverServiceImpl final : public v1::HandoverService::CallbackService {
                                     v1::ListHandoversResponse* resp) override;
   ServerUnaryReactor* GetHandover(CallbackServerContext* ctx, const v1::GetHandoverRequest* req,
                                   v1::HandoverRecord* resp) override;
+
+ private:
+  const Env& env_;
+};
+
+class FeedbackServiceImpl final : public v1::Feedback::CallbackService {
+ public:
+  explicit FeedbackServiceImpl(const Env& env) : env_(env) {}
+  ServerUnaryReactor* ReportOutcome(CallbackServerContext* ctx, const v1::ReportOutcomeRequest* req,
+                                    v1::ReportOutcomeResponse* resp) override;
 
  private:
   const Env& env_;

@@ -1,7 +1,9 @@
 // Handovers over real gRPC and PostgreSQL, delivered to the example dealer CRM: an appointment
 // reaches the CRM with the whole story; a CRM that is down gets it once when it is back; a
 // dealer without a CRM endpoint gets its handover flagged, then delivered once configured; a
-// daemon killed during a delivery delivers after its restart, once at the CRM.
+// daemon killed during a delivery delivers after its restart, once at the CRM; the CRM's
+// feedback (once per key, its own dealers only) moves the appointment, closes the lead, sends
+// a no-show back to the BDC and an unsold lead to a second voice later.
 #include <memory>
 #include <string>
 #include <vector>
@@ -15,6 +17,7 @@
 #include "libs/adf/adf.h"
 #include "libs/store/leads.h"
 #include "secondvoice/v1/dealer_service.grpc.pb.h"
+#include "secondvoice/v1/feedback.grpc.pb.h"
 #include "secondvoice/v1/handover.grpc.pb.h"
 #include "secondvoice/v1/lead_service.grpc.pb.h"
 #include "secondvoice/v1/scheduling.grpc.pb.h"
@@ -135,6 +138,7 @@ pb::RecordAttemptResponse SetAppointment(const std::shared_ptr<grpc::Channel>& c
   claim.set_queue_id("bdc-nl");
   claim.set_max_leads(1);
   claim.set_lease_seconds(60);
+  claim.set_wait_ms(5000);  // the new lead's NOTIFY may come a moment later
   pb::ClaimLeadsResponse claimed;
   grpc::Status s = stub->ClaimLeads(Ctx(agent).get(), claim, &claimed);
   EXPECT_TRUE(s.ok()) << s.error_message();
@@ -194,7 +198,8 @@ class HandoverTest : public ::testing::Test {
           o.handovers.flag_after = absl::Seconds(1);
         });
     secondvoice::testing::SetUpWorld(harness_->channel(), secondvoice::testing::kAdminToken,
-                                     secondvoice::testing::kManagerToken, &campaign_);
+                                     secondvoice::testing::kManagerToken, &campaign_,
+                                     &second_voice_);
     leads_ = std::make_unique<secondvoice::testing::Leads>(url_);
     crm_ = StartCrm();
     ASSERT_NE(crm_, nullptr);
@@ -206,7 +211,27 @@ class HandoverTest : public ::testing::Test {
   std::unique_ptr<SchedulerHarness> harness_;
   std::unique_ptr<secondvoice::testing::Leads> leads_;
   std::unique_ptr<example_crm::ExampleCrmServer> crm_;
+  // Delivers a handover of a new vandijk lead; returns its record once delivered.
+  pb::HandoverRecord Delivered(int64_t* lead) {
+    *lead = AddStoryLead(leads_->conn(), "vandijk", campaign_);
+    const pb::RecordAttemptResponse recorded =
+        SetAppointment(harness_->channel(), agent_, *lead, absl::Now() + absl::Hours(48));
+    EXPECT_TRUE(Eventually([&] {
+      return GetHandover(harness_->channel(), manager_, recorded.handover_id()).state() ==
+             pb::DELIVERY_STATE_DELIVERED;
+    }));
+    return GetHandover(harness_->channel(), manager_, recorded.handover_id());
+  }
+
+  grpc::Status Report(const std::string& token, pb::ReportOutcomeRequest req,
+                      pb::ReportOutcomeResponse* out) {
+    auto stub = pb::Feedback::NewStub(harness_->channel());
+    return stub->ReportOutcome(Ctx(token).get(), req, out);
+  }
+
   int64_t campaign_ = 0;
+  int64_t second_voice_ = 0;
+  const std::string crm_token_ = secondvoice::testing::kCrmToken;  // vandijk's CRM
   const std::string agent_ = secondvoice::testing::kAgentToken;
   const std::string manager_ = secondvoice::testing::kManagerToken;
 };
@@ -376,6 +401,121 @@ TEST_F(HandoverTest, ADealerWithoutACrmGetsItsHandoverFlaggedThenDeliveredOnceCo
   EXPECT_TRUE(done.has_flagged_at());  // it was late, and that stays on record
   EXPECT_TRUE(done.has_delivered_at());
   EXPECT_EQ(crm_->crm().ListReceived().stored(), 1);
+}
+
+TEST_F(HandoverTest, TheCrmReportsWhatHappenedOnItsOwnLeadsOncePerKey) {
+  int64_t lead = 0;
+  const pb::HandoverRecord handover = Delivered(&lead);
+  ASSERT_FALSE(handover.crm_reference().empty());
+
+  // Named by the reference the CRM gave the handover.
+  pb::ReportOutcomeRequest showed;
+  showed.set_idempotency_key("visit-1");
+  showed.set_dealer_id("vandijk");
+  showed.set_crm_lead_id(handover.crm_reference());
+  showed.set_kind(pb::FEEDBACK_KIND_SHOWED);
+  showed.set_reported_by("piet.bakker");
+  pb::ReportOutcomeResponse r;
+  ASSERT_TRUE(Report(crm_token_, showed, &r).ok());
+  EXPECT_EQ(r.lead_id(), lead);
+  EXPECT_FALSE(r.duplicate());
+  EXPECT_EQ(r.lead_status(), pb::LEAD_STATUS_HANDED_OVER);
+  // Sent again after a timeout: recognised, nothing changes.
+  ASSERT_TRUE(Report(crm_token_, showed, &r).ok());
+  EXPECT_TRUE(r.duplicate());
+  EXPECT_EQ(leads_->Count("SELECT count(*) FROM feedback"), 1);
+
+  // The appointment moved: the handover's appointment follows.
+  pb::ReportOutcomeRequest moved;
+  moved.set_idempotency_key("move-1");
+  moved.set_dealer_id("vandijk");
+  moved.set_lead_id(lead);
+  moved.set_kind(pb::FEEDBACK_KIND_APPOINTMENT_MOVED);
+  const absl::Time new_time = absl::FromUnixSeconds(absl::ToUnixSeconds(absl::Now()) + 7 * 86400);
+  scheduler::ToProto(new_time, moved.mutable_new_appointment_at());
+  ASSERT_TRUE(Report(crm_token_, moved, &r).ok());
+  EXPECT_EQ(scheduler::FromProto(
+                GetHandover(harness_->channel(), manager_, handover.handover().handover_id())
+                    .handover()
+                    .appointment()
+                    .at()),
+            new_time);
+
+  // Bad input names the field; another dealer's lead is not this CRM's to report on.
+  pb::ReportOutcomeRequest lost;
+  lost.set_idempotency_key("lost-1");
+  lost.set_dealer_id("vandijk");
+  lost.set_lead_id(lead);
+  lost.set_kind(pb::FEEDBACK_KIND_LOST);
+  grpc::Status s = Report(crm_token_, lost, &r);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("lost_reason"));
+  pb::ReportOutcomeRequest elsewhere = showed;
+  elsewhere.set_idempotency_key("visit-2");
+  elsewhere.set_dealer_id("jansen");
+  EXPECT_EQ(Report(crm_token_, elsewhere, &r).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  pb::ReportOutcomeRequest no_ref = showed;
+  no_ref.set_idempotency_key("visit-3");
+  no_ref.clear_crm_lead_id();
+  s = Report(crm_token_, no_ref, &r);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("lead_ref"));
+
+  // Sold: the lead is closed, and its journey says so.
+  pb::ReportOutcomeRequest sold;
+  sold.set_idempotency_key("sale-1");
+  sold.set_dealer_id("vandijk");
+  sold.set_lead_id(lead);
+  sold.set_kind(pb::FEEDBACK_KIND_SOLD);
+  sold.mutable_sale()->set_amount_cents(3899500);
+  ASSERT_TRUE(Report(crm_token_, sold, &r).ok());
+  EXPECT_EQ(r.lead_status(), pb::LEAD_STATUS_CLOSED_SOLD);
+  EXPECT_EQ(
+      leads_->Count(absl::StrCat("SELECT count(*) FROM lead_events WHERE lead_id = ", lead,
+                                 " AND type = 'feedback.sold' AND summary LIKE '%38995.00%'")),
+      1);
+}
+
+TEST_F(HandoverTest, ANoShowGoesBackToTheBdcAndAnUnsoldLeadToASecondVoiceLater) {
+  int64_t no_show = 0;
+  Delivered(&no_show);
+  pb::ReportOutcomeRequest req;
+  req.set_idempotency_key("no-show-1");
+  req.set_dealer_id("vandijk");
+  req.set_lead_id(no_show);
+  req.set_kind(pb::FEEDBACK_KIND_NO_SHOW);
+  pb::ReportOutcomeResponse r;
+  ASSERT_TRUE(Report(crm_token_, req, &r).ok());
+  EXPECT_EQ(r.lead_status(), pb::LEAD_STATUS_IN_PROGRESS);
+  // An agent gets the lead again at once, in its campaign.
+  auto stub = pb::Scheduling::NewStub(harness_->channel());
+  pb::ClaimLeadsRequest claim;
+  claim.set_queue_id("bdc-nl");
+  claim.set_max_leads(5);
+  claim.set_lease_seconds(60);
+  claim.set_wait_ms(5000);  // the schedule's NOTIFY may come a moment after the answer
+  pb::ClaimLeadsResponse claimed;
+  ASSERT_TRUE(stub->ClaimLeads(Ctx(agent_).get(), claim, &claimed).ok());
+  ASSERT_THAT(claimed.leads(), SizeIs(1));
+  EXPECT_EQ(claimed.leads(0).lead_id(), no_show);
+
+  int64_t unsold = 0;
+  Delivered(&unsold);
+  req.set_idempotency_key("unsold-1");
+  req.set_lead_id(unsold);
+  req.set_kind(pb::FEEDBACK_KIND_UNSOLD);
+  const absl::Time visit = absl::Now() - absl::Hours(1);
+  scheduler::ToProto(visit, req.mutable_at());
+  ASSERT_TRUE(Report(crm_token_, req, &r).ok());
+  EXPECT_EQ(r.lead_status(), pb::LEAD_STATUS_IN_PROGRESS);
+  // In the dealer's second-voice campaign, due two weeks after the visit.
+  EXPECT_EQ(leads_->Count(absl::StrCat(
+                "SELECT count(*) FROM lead_schedule WHERE lead_id = ", unsold,
+                " AND campaign_id = ", second_voice_, " AND abs(extract(epoch FROM due_at) - ",
+                absl::ToUnixSeconds(visit + absl::Hours(24 * 14)), ") < 2")),
+            1);
+  EXPECT_EQ(leads_->Count(absl::StrCat("SELECT campaign_id FROM leads WHERE id = ", unsold)),
+            second_voice_);
 }
 
 TEST(HandoverDaemons, ADaemonKilledDuringADeliveryDeliversAfterItsRestartOnceAtTheCrm) {
