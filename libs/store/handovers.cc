@@ -146,8 +146,7 @@ std::string ReasonFor(const domain::Lead& lead) {
   std::string why;
   switch (lead.origin) {
     case domain::LeadOrigin::kListImport:
-      why = "on a campaign list";
-      break;
+      break;  // the list itself says why (its name and campaign travel with the packet)
     case domain::LeadOrigin::kCrmUnsold:
       why = "unsold";
       break;
@@ -158,7 +157,8 @@ std::string ReasonFor(const domain::Lead& lead) {
       why = "proposal pending";
       break;
   }
-  return lead.notes.empty() ? why : absl::StrCat(why, ": ", lead.notes);
+  if (why.empty() || lead.notes.empty()) return why.empty() ? lead.notes : why;
+  return absl::StrCat(why, ": ", lead.notes);
 }
 
 absl::StatusOr<bool> Touched(absl::StatusOr<PgResult> r) {
