@@ -20,6 +20,11 @@ struct Dealer {
   std::string time_zone;      // IANA
   std::string opening_hours;  // canonical calendar::FormatWeeklyHours text
   std::string crm_endpoint;
+  // How the engine reaches the CRM: TLS with these PEM roots (empty: the system's) or plain
+  // text, and the bearer token it sends (a secret: never shown back).
+  bool crm_tls = false;
+  std::string crm_tls_root_certs;
+  std::string crm_token;
   absl::Time created_at;
   absl::Time updated_at;
   // calendar::HolidayCalendar text: "NL", "NL; 2026-12-24", "none".

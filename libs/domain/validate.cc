@@ -4,6 +4,7 @@
 #include <set>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
@@ -99,6 +100,21 @@ absl::Status NormalizeDealer(Dealer& dealer) {
   dealer.holidays = holidays->ToString();
   if (!dealer.crm_endpoint.empty()) {
     RETURN_IF_ERROR(ValidateEndpoint("dealer.crm_endpoint", dealer.crm_endpoint));
+  }
+  if (!dealer.crm_tls_root_certs.empty()) {
+    if (!dealer.crm_tls) return Invalid("dealer.crm_tls_root_certs", "only with crm_tls");
+    if (!absl::StrContains(dealer.crm_tls_root_certs, "-----BEGIN CERTIFICATE-----")) {
+      return Invalid("dealer.crm_tls_root_certs",
+                     "not PEM certificates (-----BEGIN CERTIFICATE-----)");
+    }
+  }
+  if (dealer.crm_token.size() > 4096)
+    return Invalid("dealer.crm_token", "longer than 4096 characters");
+  for (char c : dealer.crm_token) {
+    // It travels in an HTTP/2 header: visible ASCII only.
+    if (c < 0x21 || c > 0x7e) {
+      return Invalid("dealer.crm_token", "only visible ASCII characters, no spaces");
+    }
   }
   return absl::OkStatus();
 }

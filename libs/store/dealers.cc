@@ -8,13 +8,15 @@
 namespace secondvoice::store {
 namespace {
 
-#define SV_DEALER_COLUMNS \
-  "id, name, country, time_zone, opening_hours, crm_endpoint, created_at, updated_at, holidays"
+#define SV_DEALER_COLUMNS                                                                        \
+  "id, name, country, time_zone, opening_hours, crm_endpoint, created_at, updated_at, holidays," \
+  " crm_tls, crm_tls_root_certs, crm_token"
 
 constexpr Query kInsertDealer = {
     "dealer_insert",
-    "INSERT INTO dealers (id, name, country, time_zone, opening_hours, crm_endpoint, holidays)"
-    " VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING created_at, updated_at"};
+    "INSERT INTO dealers (id, name, country, time_zone, opening_hours, crm_endpoint, holidays,"
+    " crm_tls, crm_tls_root_certs, crm_token) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+    " RETURNING created_at, updated_at"};
 constexpr Query kGetDealer = {"dealer_get",
                               "SELECT " SV_DEALER_COLUMNS " FROM dealers WHERE id = $1"};
 constexpr Query kListDealers = {
@@ -24,8 +26,9 @@ constexpr Query kListDealers = {
 constexpr Query kUpdateDealer = {
     "dealer_update",
     "UPDATE dealers SET name = $2, country = $3, time_zone = $4, opening_hours = $5,"
-    " crm_endpoint = $6, holidays = $7, updated_at = now() WHERE id = $1 RETURNING created_at, "
-    "updated_at"};
+    " crm_endpoint = $6, holidays = $7, crm_tls = $8, crm_tls_root_certs = $9,"
+    " crm_token = CASE WHEN $11 THEN '' WHEN $10 = '' THEN crm_token ELSE $10 END,"
+    " updated_at = now() WHERE id = $1 RETURNING created_at, updated_at, crm_token"};
 
 constexpr Query kInsertQueue = {
     "queue_insert",
@@ -43,6 +46,9 @@ domain::Dealer DealerFrom(const PgResult& r, int row) {
                         .time_zone = r.GetString(row, 3),
                         .opening_hours = r.GetString(row, 4),
                         .crm_endpoint = r.GetString(row, 5),
+                        .crm_tls = r.GetBool(row, 9),
+                        .crm_tls_root_certs = r.GetString(row, 10),
+                        .crm_token = r.GetString(row, 11),
                         .created_at = r.GetTime(row, 6),
                         .updated_at = r.GetTime(row, 7),
                         .holidays = r.GetString(row, 8)};
@@ -81,8 +87,9 @@ std::string ArrayLiteral(const std::vector<std::string>& values) {
 }
 
 absl::Status InsertDealer(PgConn& conn, domain::Dealer& d) {
-  auto r = conn.Exec(kInsertDealer, {d.id, d.name, d.country, d.time_zone, d.opening_hours,
-                                     d.crm_endpoint, d.holidays});
+  auto r = conn.Exec(kInsertDealer,
+                     {d.id, d.name, d.country, d.time_zone, d.opening_hours, d.crm_endpoint,
+                      d.holidays, d.crm_tls, d.crm_tls_root_certs, d.crm_token});
   if (!r.ok()) return Named(r.status(), "dealer", d.id);
   d.created_at = r->GetTime(0, 0);
   d.updated_at = r->GetTime(0, 1);
@@ -106,13 +113,15 @@ absl::StatusOr<std::vector<domain::Dealer>> ListDealers(
   return out;
 }
 
-absl::Status UpdateDealer(PgConn& conn, domain::Dealer& d) {
+absl::Status UpdateDealer(PgConn& conn, domain::Dealer& d, bool clear_crm_token) {
   ASSIGN_OR_RETURN(PgResult r,
                    conn.Exec(kUpdateDealer, {d.id, d.name, d.country, d.time_zone, d.opening_hours,
-                                             d.crm_endpoint, d.holidays}));
+                                             d.crm_endpoint, d.holidays, d.crm_tls,
+                                             d.crm_tls_root_certs, d.crm_token, clear_crm_token}));
   if (r.rows() == 0) return absl::NotFoundError(absl::StrCat("dealer '", d.id, "' not found"));
   d.created_at = r.GetTime(0, 0);
   d.updated_at = r.GetTime(0, 1);
+  d.crm_token = r.GetString(0, 2);
   return NotifySchedule(conn, "config");
 }
 

@@ -23,7 +23,9 @@ absl::StatusOr<std::vector<domain::Dealer>> ListDealers(
     PgConn& conn, absl::string_view after_id, int limit,
     const std::optional<std::vector<std::string>>& only_ids = std::nullopt);
 // Replaces every field but id and created_at; NOT_FOUND when there is no such dealer.
-[[nodiscard]] absl::Status UpdateDealer(PgConn& conn, domain::Dealer& dealer);
+// Keeps the stored CRM token when dealer.crm_token is empty, unless `clear_crm_token`.
+[[nodiscard]] absl::Status UpdateDealer(PgConn& conn, domain::Dealer& dealer,
+                                        bool clear_crm_token = false);
 
 [[nodiscard]] absl::Status InsertQueue(PgConn& conn, domain::Queue& queue);
 absl::StatusOr<domain::Queue> GetQueue(PgConn& conn, absl::string_view id);

@@ -43,25 +43,35 @@ constexpr Query kCreate = {
 
 // A handover being delivered is due again when its lease ends (next_attempt_at = lease_until),
 // so a killed dispatcher's handovers come back by themselves.
+// The dealer limits are applied to a window of the earliest due (twice the limit and a few):
+// enough to fill the claim unless one dealer's backlog fills the window, and then that dealer is at
+// its limit and left out of the next claim. No SKIP LOCKED (a window function forbids it): a row
+// another dispatcher is claiming at the same moment waits for it, then no longer qualifies.
 constexpr Query kClaim = {
     "handover_claim",
     "UPDATE handovers h SET state = 'delivering', lease_owner = $3, lease_until = $2,"
     " next_attempt_at = $2, attempts = h.attempts + 1"
-    " WHERE h.id IN (SELECT id FROM handovers WHERE state <> 'delivered' AND rejection = ''"
-    " AND next_attempt_at <= $1 AND NOT (dealer_id = ANY($5::text[]))"
-    " ORDER BY next_attempt_at LIMIT $4 FOR UPDATE SKIP LOCKED)"
-    " RETURNING " SV_HANDOVER_COLUMNS};
-constexpr Query kReturn = {
-    "handover_return",
-    "UPDATE handovers SET attempts = attempts - 1, next_attempt_at = $3, lease_owner = '',"
-    " lease_until = NULL, state = CASE WHEN flagged_at IS NOT NULL THEN 'flagged_undelivered'"
-    " WHEN attempts <= 1 THEN 'pending' ELSE 'failed_retrying' END"
-    " WHERE id = $1 AND lease_owner = $2 AND state = 'delivering'"};
+    " FROM (SELECT id FROM (SELECT due.id, due.next_attempt_at, row_number() OVER"
+    " (PARTITION BY due.dealer_id ORDER BY due.next_attempt_at, due.id) AS n,"
+    " coalesce(r.room, $5) AS room FROM (SELECT id, dealer_id, next_attempt_at FROM handovers"
+    " WHERE state <> 'delivered' AND rejection = '' AND next_attempt_at <= $1"
+    " AND NOT (dealer_id = ANY($6::text[])) ORDER BY next_attempt_at LIMIT $4 * 2 + 8) due"
+    " LEFT JOIN unnest($7::text[], $8::int[]) AS r(dealer_id, room) ON r.dealer_id = due.dealer_id"
+    ") ranked WHERE n <= room ORDER BY next_attempt_at, id LIMIT $4) picked, dealers d"
+    " WHERE h.id = picked.id AND h.state <> 'delivered' AND h.rejection = ''"
+    " AND h.next_attempt_at <= $1 AND d.id = h.dealer_id"
+    " RETURNING " SV_HANDOVER_COLUMNS ", d.crm_tls, d.crm_tls_root_certs, d.crm_token"};
 constexpr Query kDelivered = {
     "handover_delivered",
-    "UPDATE handovers SET state = 'delivered', delivered_at = $3, crm_reference = $4,"
-    " last_error = '', lease_owner = '', lease_until = NULL"
-    " WHERE id = $1 AND lease_owner = $2 AND state = 'delivering' RETURNING lead_id"};
+    "WITH a AS (SELECT * FROM unnest($3::bigint[], $4::text[], $5::bool[]) AS a(id, ref, dup)),"
+    " d AS (UPDATE handovers h SET state = 'delivered', delivered_at = $2, crm_reference = a.ref,"
+    " last_error = '', lease_owner = '', lease_until = NULL FROM a"
+    " WHERE h.id = a.id AND h.lease_owner = $1 AND h.state = 'delivering'"
+    " RETURNING h.id, h.lead_id, a.ref, a.dup)"
+    " INSERT INTO lead_events (lead_id, at, type, actor, summary)"
+    " SELECT lead_id, $2, 'handover.delivered', 'dispatcher', 'handover ' || id ||"
+    " ' delivered to the dealer''s CRM' || CASE WHEN ref = '' THEN '' ELSE ' as ' || ref END ||"
+    " CASE WHEN dup THEN ' (it had it already)' ELSE '' END FROM d ORDER BY id"};
 constexpr Query kRetry = {
     "handover_retry",
     "UPDATE handovers SET last_error = $3, next_attempt_at = $4, lease_owner = '',"
@@ -78,6 +88,12 @@ constexpr Query kRetryDealer = {
     "handover_retry_dealer",
     "UPDATE handovers SET next_attempt_at = $2 WHERE dealer_id = $1 AND rejection = ''"
     " AND state IN ('failed_retrying', 'flagged_undelivered') AND next_attempt_at > $2"};
+constexpr Query kFlagOverdue = {
+    "handover_flag_overdue",
+    "WITH f AS (UPDATE handovers SET flagged_at = $2, state = CASE WHEN state = 'delivering'"
+    " THEN state ELSE 'flagged_undelivered' END WHERE state <> 'delivered' AND rejection = ''"
+    " AND flagged_at IS NULL AND created_at <= $1 RETURNING dealer_id)"
+    " SELECT dealer_id, count(*) FROM f GROUP BY dealer_id ORDER BY dealer_id"};
 constexpr Query kNextDue = {
     "handover_next_due",
     "SELECT min(next_attempt_at) FROM handovers WHERE state <> 'delivered' AND rejection = ''"};
@@ -224,23 +240,41 @@ absl::StatusOr<int64_t> CreateHandover(PgConn& conn, const NewHandover& h) {
   return r.GetInt64(0, 0);
 }
 
-absl::StatusOr<std::vector<HandoverRow>> ClaimDueHandovers(
-    PgConn& conn, absl::Time now, absl::Time lease_until, absl::string_view owner, int limit,
-    const std::vector<std::string>& skip_dealers) {
-  ASSIGN_OR_RETURN(PgResult r,
-                   conn.Exec(kClaim, {now, lease_until, owner, limit, ArrayLiteral(skip_dealers)}));
+absl::StatusOr<std::vector<HandoverRow>> ClaimDueHandovers(PgConn& conn, const HandoverClaim& c) {
+  std::vector<std::string> none, some, rooms;
+  for (const auto& [dealer, room] : c.room) {
+    if (room <= 0) {
+      none.push_back(dealer);
+    } else if (room < c.per_dealer) {
+      some.push_back(dealer);
+      rooms.push_back(absl::StrCat(room));
+    }
+  }
+  ASSIGN_OR_RETURN(
+      PgResult r, conn.Exec(kClaim, {c.now, c.lease_until, c.owner, c.limit, c.per_dealer,
+                                     ArrayLiteral(none), ArrayLiteral(some), ArrayLiteral(rooms)}));
   std::vector<HandoverRow> out;
-  for (int i = 0; i < r.rows(); ++i) out.push_back(RowFrom(r, i));
+  for (int i = 0; i < r.rows(); ++i) {
+    HandoverRow& row = out.emplace_back(RowFrom(r, i));
+    row.crm_tls = r.GetBool(i, 14);
+    row.crm_tls_root_certs = r.GetString(i, 15);
+    row.crm_token = r.GetString(i, 16);
+  }
   return out;
 }
 
-absl::Status ReturnHandover(PgConn& conn, int64_t id, absl::string_view owner, absl::Time now) {
-  return conn.Exec(kReturn, {id, owner, now}).status();
-}
-
-absl::StatusOr<bool> MarkDelivered(PgConn& conn, int64_t id, absl::string_view owner, absl::Time at,
-                                   absl::string_view crm_reference) {
-  return Touched(conn.Exec(kDelivered, {id, owner, at, crm_reference}));
+absl::StatusOr<int64_t> MarkDelivered(PgConn& conn, absl::string_view owner, absl::Time at,
+                                      const std::vector<Delivered>& delivered) {
+  if (delivered.empty()) return 0;
+  std::vector<std::string> ids, refs, dups;
+  for (const Delivered& d : delivered) {
+    ids.push_back(absl::StrCat(d.id));
+    refs.push_back(d.crm_reference);
+    dups.push_back(d.duplicate ? "t" : "f");
+  }
+  ASSIGN_OR_RETURN(PgResult r, conn.Exec(kDelivered, {owner, at, ArrayLiteral(ids),
+                                                      ArrayLiteral(refs), ArrayLiteral(dups)}));
+  return r.affected();
 }
 
 absl::StatusOr<bool> MarkRetry(PgConn& conn, int64_t id, absl::string_view owner,
@@ -257,6 +291,14 @@ absl::StatusOr<bool> MarkRefused(PgConn& conn, int64_t id, absl::string_view own
 absl::StatusOr<int64_t> RetryDealerNow(PgConn& conn, absl::string_view dealer_id, absl::Time now) {
   ASSIGN_OR_RETURN(PgResult r, conn.Exec(kRetryDealer, {dealer_id, now}));
   return r.affected();
+}
+
+absl::StatusOr<std::vector<std::pair<std::string, int64_t>>> FlagOverdueHandovers(
+    PgConn& conn, absl::Time created_before, absl::Time now) {
+  ASSIGN_OR_RETURN(PgResult r, conn.Exec(kFlagOverdue, {created_before, now}));
+  std::vector<std::pair<std::string, int64_t>> out;
+  for (int i = 0; i < r.rows(); ++i) out.emplace_back(r.GetString(i, 0), r.GetInt64(i, 1));
+  return out;
 }
 
 absl::StatusOr<std::optional<absl::Time>> NextHandoverDue(PgConn& conn) {

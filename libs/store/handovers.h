@@ -6,8 +6,10 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -64,20 +66,37 @@ struct HandoverRow {
   std::string crm_reference;
   absl::Time created_at;
   std::string crm_endpoint;  // the dealer's, now
+  // How to reach it (filled by ClaimDueHandovers only).
+  bool crm_tls = false;
+  std::string crm_tls_root_certs;
+  std::string crm_token;
 };
 
-// Takes up to `limit` handovers that are due (queued, waiting for a retry, or held by a
-// dispatcher whose lease ran out) for `owner` until `lease_until`, oldest due first, leaving out
-// `skip_dealers`. Each counts as a delivery attempt.
-absl::StatusOr<std::vector<HandoverRow>> ClaimDueHandovers(
-    PgConn& conn, absl::Time now, absl::Time lease_until, absl::string_view owner, int limit,
-    const std::vector<std::string>& skip_dealers);
-// Gives a claimed handover back untried (e.g. its dealer has enough deliveries under way).
-[[nodiscard]] absl::Status ReturnHandover(PgConn& conn, int64_t id, absl::string_view owner,
-                                          absl::Time now);
-// The outcome of a delivery attempt; each is a no-op (false) when `owner` no longer holds it.
-absl::StatusOr<bool> MarkDelivered(PgConn& conn, int64_t id, absl::string_view owner, absl::Time at,
-                                   absl::string_view crm_reference);
+// What a dispatcher takes: up to `limit` handovers that are due (queued, waiting for a retry,
+// or held by a dispatcher whose lease ran out), oldest due first, at most `per_dealer` of one
+// dealer and at most `room` of the dealers named there (deliveries already under way; 0: none
+// now, e.g. its CRM is down). Each is held for `owner` until `lease_until` and counts as a
+// delivery attempt.
+struct HandoverClaim {
+  absl::Time now;
+  absl::Time lease_until;
+  std::string owner;
+  int limit = 64;
+  int per_dealer = 4;
+  absl::flat_hash_map<std::string, int> room;
+};
+absl::StatusOr<std::vector<HandoverRow>> ClaimDueHandovers(PgConn& conn,
+                                                           const HandoverClaim& claim);
+struct Delivered {
+  int64_t id = 0;
+  std::string crm_reference;
+  bool duplicate = false;  // the CRM had it already
+};
+// Records deliveries the CRMs acknowledged, each with its event in the lead's journey, in one
+// statement; those `owner` no longer holds are left alone (another dispatcher took them over
+// and the CRM deduplicates). Returns how many were recorded.
+absl::StatusOr<int64_t> MarkDelivered(PgConn& conn, absl::string_view owner, absl::Time at,
+                                      const std::vector<Delivered>& delivered);
 // `flag`: it has waited too long; it stays flagged until delivered, and delivery goes on.
 absl::StatusOr<bool> MarkRetry(PgConn& conn, int64_t id, absl::string_view owner,
                                absl::string_view error, absl::Time next_attempt_at, bool flag,
@@ -87,6 +106,10 @@ absl::StatusOr<bool> MarkRefused(PgConn& conn, int64_t id, absl::string_view own
 // The dealer's CRM answers again: its handovers waiting for a retry are due now (instead of at
 // the end of back-offs grown during the outage). Returns how many.
 absl::StatusOr<int64_t> RetryDealerNow(PgConn& conn, absl::string_view dealer_id, absl::Time now);
+// Flags the undelivered handovers queued at or before `created_before` that are not flagged yet
+// (a dealer's CRM may be down, so no attempt flags them); returns how many of each dealer.
+absl::StatusOr<std::vector<std::pair<std::string, int64_t>>> FlagOverdueHandovers(
+    PgConn& conn, absl::Time created_before, absl::Time now);
 // The earliest time a handover falls due (for the dispatcher's sleep); nullopt when none.
 absl::StatusOr<std::optional<absl::Time>> NextHandoverDue(PgConn& conn);
 

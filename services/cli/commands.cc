@@ -14,7 +14,10 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <sstream>
+#include <string_view>
 #include <thread>
+#include <utility>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
@@ -61,8 +64,9 @@ commands:
   migrate [--database-url=URL]       apply migrations (directly to URL, or through the daemon)
   dealer create --id=ID --name=NAME --country=NL --time-zone=Europe/Amsterdam
                 [--opening-hours="Mon-Fri 09:00-21:00; Sat 10:00-16:00"] [--crm-endpoint=HOST:PORT]
-                [--holidays="NL; 2026-12-24"]
-  dealer update --id=ID [same flags: only those given change]
+                [--holidays="NL; 2026-12-24"] [--crm-tls=true|false] [--crm-root-certs=PEM-FILE]
+                [--crm-token-file=FILE]   (the CRM's bearer token, read from a file; never shown)
+  dealer update --id=ID [same flags: only those given change] [--clear-crm-token]
   dealer get ID | dealer list
   queue create --id=ID --name=NAME [--mode=preview|progressive|predictive]
   queue get ID | queue list
@@ -383,8 +387,12 @@ void PrintDealers(const Client& client, const std::vector<pb::Dealer>& dealers) 
   }
   std::vector<std::vector<std::string>> rows;
   for (const auto& d : dealers) {
-    rows.push_back(
-        {d.id(), d.name(), d.country(), d.time_zone(), d.opening_hours(), d.crm_endpoint()});
+    std::string crm = d.crm_endpoint();
+    if (!crm.empty()) {
+      absl::StrAppend(&crm, d.crm_tls() ? " (TLS" : " (plain text",
+                      d.crm_token_set() ? ", token)" : ")");
+    }
+    rows.push_back({d.id(), d.name(), d.country(), d.time_zone(), d.opening_hours(), crm});
   }
   PrintTable({"ID", "NAME", "COUNTRY", "TIME ZONE", "OPENING HOURS", "CRM"}, rows);
 }
@@ -411,6 +419,26 @@ std::optional<Failure> Dealer(const Client& client, const Args& args) {
     if (auto v = args.Get("opening-hours")) dealer.set_opening_hours(*v);
     if (auto v = args.Get("crm-endpoint")) dealer.set_crm_endpoint(*v);
     if (auto v = args.Get("holidays")) dealer.set_holidays(*v);
+    if (auto v = args.Get("crm-tls")) {
+      if (*v != "true" && *v != "false") return Usage("--crm-tls: true or false");
+      dealer.set_crm_tls(*v == "true");
+    }
+    // Secrets and certificates come from files: a token on the command line would be in the
+    // shell's history and in every process listing.
+    for (auto [flag, field] :
+         {std::make_pair("crm-root-certs", dealer.mutable_crm_tls_root_certs()),
+          std::make_pair("crm-token-file", dealer.mutable_crm_token())}) {
+      if (auto path = args.Get(flag)) {
+        std::ifstream in(*path, std::ios::binary);
+        std::stringstream text;
+        text << in.rdbuf();
+        if (!in) return Usage(absl::StrCat("--", flag, ": cannot read ", *path));
+        *field = text.str();
+        if (std::string_view(flag) == "crm-token-file") {
+          *field = std::string(absl::StripAsciiWhitespace(*field));
+        }
+      }
+    }
     pb::Dealer out;
     if (verb == "create") {
       pb::CreateDealerRequest req;
@@ -419,6 +447,7 @@ std::optional<Failure> Dealer(const Client& client, const Args& args) {
     } else {
       pb::UpdateDealerRequest req;
       *req.mutable_dealer() = dealer;
+      req.set_clear_crm_token(args.Has("clear-crm-token"));
       if (auto f = client.Call(*stub, &pb::DealerService::Stub::UpdateDealer, req, &out)) return f;
     }
     PrintDealers(client, {out});
@@ -1181,7 +1210,8 @@ int Main(const std::vector<std::string>& argv) {
       {"status", {}},
       {"migrate", {"database-url"}},
       {"dealer",
-       {"id", "name", "country", "time-zone", "opening-hours", "crm-endpoint", "holidays"}},
+       {"id", "name", "country", "time-zone", "opening-hours", "crm-endpoint", "holidays",
+        "crm-tls", "crm-root-certs", "crm-token-file", "clear-crm-token"}},
       {"queue", {"id", "name", "mode"}},
       {"campaign",
        {"name", "dealer", "queue", "kind", "policy", "caller-id", "calling-hours", "abandon-cap",

@@ -2,6 +2,7 @@
 // makes it misbehave, delayed answers that hold no gRPC thread, and the server around them.
 #include "services/example_crm/example_crm.h"
 
+#include <algorithm>
 #include <iterator>
 #include <map>
 #include <thread>
@@ -53,13 +54,15 @@ class ExampleCrm::DelayedAnswers {
 
   void FinishAt(absl::Time at, grpc::ServerUnaryReactor* reactor, grpc::Status status) {
     absl::MutexLock lock(&mu_);
-    queue_.emplace(at, Answer{reactor, std::move(status)});
+    queue_.emplace(std::min(at, hurry_by_), Answer{reactor, std::move(status)});
     cv_.Signal();
   }
 
-  // Brings every answer due after `deadline` forward to it.
+  // Brings every answer due after `deadline` forward to it, also those of calls that are
+  // between their arrival and FinishAt now.
   void Hurry(absl::Time deadline) {
     absl::MutexLock lock(&mu_);
+    hurry_by_ = std::min(hurry_by_, deadline);
     while (!queue_.empty() && std::prev(queue_.end())->first > deadline) {
       auto last = std::prev(queue_.end());
       Answer answer = std::move(last->second);
@@ -104,6 +107,7 @@ class ExampleCrm::DelayedAnswers {
   absl::CondVar cv_;
   std::multimap<absl::Time, Answer> queue_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Time hurry_by_ ABSL_GUARDED_BY(mu_) = absl::InfiniteFuture();
   // Last, so the thread starts once the rest exists.
   std::thread thread_;
 };
@@ -321,26 +325,33 @@ ExampleCrmServer::ExampleCrmServer(std::unique_ptr<ExampleCrm> crm,
 ExampleCrmServer::~ExampleCrmServer() { Shutdown(absl::ZeroDuration()); }
 
 absl::StatusOr<std::unique_ptr<ExampleCrmServer>> ExampleCrmServer::Start(
-    ExampleCrm::Options options, const std::string& listen) {
+    ExampleCrm::Options options, const std::string& listen, const Tls& tls) {
   auto crm = std::make_unique<ExampleCrm>(std::move(options));
   if (absl::Status s = crm->Open(); !s.ok()) return s;
-  return Start(std::move(crm), listen);
+  return Start(std::move(crm), listen, tls);
 }
 
 absl::StatusOr<std::unique_ptr<ExampleCrmServer>> ExampleCrmServer::Start(
-    std::unique_ptr<ExampleCrm> crm, const std::string& listen) {
+    std::unique_ptr<ExampleCrm> crm, const std::string& listen, const Tls& tls) {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port);
+  std::shared_ptr<grpc::ServerCredentials> credentials = grpc::InsecureServerCredentials();
+  if (!tls.cert_chain_pem.empty() || !tls.private_key_pem.empty()) {
+    grpc::SslServerCredentialsOptions options;
+    options.pem_key_cert_pairs.push_back({tls.private_key_pem, tls.cert_chain_pem});
+    credentials = grpc::SslServerCredentials(options);
+  }
+  builder.AddListeningPort(listen, credentials, &port);
   crm->RegisterServices(builder);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen on ", listen));
   }
   server->GetHealthCheckService()->SetServingStatus(true);
-  SV_LOG(Info) << "example CRM listening on port " << port;
+  SV_LOG(Info) << "example CRM listening on port " << port
+               << (tls.cert_chain_pem.empty() ? " (plain text)" : " (TLS)");
   return std::unique_ptr<ExampleCrmServer>(
       new ExampleCrmServer(std::move(crm), std::move(server), port));
 }

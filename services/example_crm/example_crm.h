@@ -101,13 +101,20 @@ class ExampleCrm {
 // run.
 class ExampleCrmServer {
  public:
+  // TLS for the server: its certificate chain and private key, PEM. Empty: plain text.
+  struct Tls {
+    std::string cert_chain_pem;
+    std::string private_key_pem;
+  };
   // Opens a new ExampleCrm with `options` and serves it on `listen` ("host:port"; port 0 picks
   // a free one, see port()).
   static absl::StatusOr<std::unique_ptr<ExampleCrmServer>> Start(ExampleCrm::Options options,
-                                                                 const std::string& listen);
+                                                                 const std::string& listen,
+                                                                 const Tls& tls = {});
   // Serves `crm`, which Open() has already succeeded on (e.g. its behaviour set beforehand).
   static absl::StatusOr<std::unique_ptr<ExampleCrmServer>> Start(std::unique_ptr<ExampleCrm> crm,
-                                                                 const std::string& listen);
+                                                                 const std::string& listen,
+                                                                 const Tls& tls = {});
   ~ExampleCrmServer();
   ExampleCrmServer(const ExampleCrmServer&) = delete;
   ExampleCrmServer& operator=(const ExampleCrmServer&) = delete;

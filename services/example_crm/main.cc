@@ -5,7 +5,9 @@
 #include <cstdio>
 #include <fstream>
 #include <memory>
+#include <sstream>
 #include <string>
+#include <tuple>
 #include <utility>
 
 #include "absl/flags/flag.h"
@@ -22,6 +24,9 @@ ABSL_FLAG(std::string, port_file, "", "write the bound port to this file once se
 ABSL_FLAG(std::string, store, "", "the store file of received handovers (created if missing)");
 ABSL_FLAG(std::string, token, "",
           "if set, ReceiveHandover requires 'authorization: Bearer TOKEN' metadata");
+ABSL_FLAG(std::string, tls_cert, "",
+          "serve TLS with this PEM certificate chain (with --tls_key); default plain text");
+ABSL_FLAG(std::string, tls_key, "", "the PEM private key of --tls_cert");
 ABSL_FLAG(bool, fail, false, "answer every ReceiveHandover with UNAVAILABLE (until changed)");
 ABSL_FLAG(int, delay_ms, 0, "answer each ReceiveHandover this many milliseconds late");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(5),
@@ -67,8 +72,25 @@ int main(int argc, char** argv) {
   }
   if (absl::Status s = crm->Open(); !s.ok()) return Fail(std::string(s.message()));
 
+  ExampleCrmServer::Tls tls;
+  if (absl::GetFlag(FLAGS_tls_cert).empty() != absl::GetFlag(FLAGS_tls_key).empty()) {
+    return Fail("--tls_cert and --tls_key go together");
+  }
+  if (!absl::GetFlag(FLAGS_tls_cert).empty()) {
+    for (auto [flag, path, out] :
+         {std::make_tuple("--tls_cert", absl::GetFlag(FLAGS_tls_cert), &tls.cert_chain_pem),
+          std::make_tuple("--tls_key", absl::GetFlag(FLAGS_tls_key), &tls.private_key_pem)}) {
+      std::ifstream in(path);
+      std::stringstream text;
+      text << in.rdbuf();
+      if (!in || text.str().find("-----BEGIN ") == std::string::npos) {
+        return Fail(absl::StrCat(flag, ": cannot read PEM from ", path));
+      }
+      *out = text.str();
+    }
+  }
   absl::StatusOr<std::unique_ptr<ExampleCrmServer>> server =
-      ExampleCrmServer::Start(std::move(crm), absl::GetFlag(FLAGS_listen));
+      ExampleCrmServer::Start(std::move(crm), absl::GetFlag(FLAGS_listen), tls);
   if (!server.ok()) return Fail(std::string(server.status().message()));
   if (const std::string path = absl::GetFlag(FLAGS_port_file); !path.empty()) {
     // Written whole under a temporary name, so a reader never sees a partial port.

@@ -44,6 +44,9 @@ domain::Dealer FromProto(const pb::Dealer& p) {
                         .time_zone = p.time_zone(),
                         .opening_hours = p.opening_hours(),
                         .crm_endpoint = p.crm_endpoint(),
+                        .crm_tls = p.crm_tls(),
+                        .crm_tls_root_certs = p.crm_tls_root_certs(),
+                        .crm_token = p.crm_token(),
                         .created_at = {},
                         .updated_at = {},
                         .holidays = p.holidays()};
@@ -56,6 +59,9 @@ void ToProto(const domain::Dealer& d, pb::Dealer* out) {
   out->set_time_zone(d.time_zone);
   out->set_opening_hours(d.opening_hours);
   out->set_crm_endpoint(d.crm_endpoint);
+  out->set_crm_tls(d.crm_tls);
+  out->set_crm_tls_root_certs(d.crm_tls_root_certs);
+  out->set_crm_token_set(!d.crm_token.empty());  // the token itself never leaves
   out->set_holidays(d.holidays);
   ToProto(d.created_at, out->mutable_created_at());
   ToProto(d.updated_at, out->mutable_updated_at());

@@ -71,8 +71,9 @@ ServerUnaryReactor* DealerServiceImpl::UpdateDealer(CallbackServerContext* ctx,
   return Serve(env_, ctx, Method("UpdateDealer"), [this, req, resp](const auth::Principal&) {
     domain::Dealer dealer = FromProto(req->dealer());
     RETURN_IF_ERROR(domain::NormalizeDealer(dealer));
-    RETURN_IF_ERROR(store::InTransaction(
-        env_.db->pool(), [&](store::PgConn& conn) { return store::UpdateDealer(conn, dealer); }));
+    RETURN_IF_ERROR(store::InTransaction(env_.db->pool(), [&](store::PgConn& conn) {
+      return store::UpdateDealer(conn, dealer, req->clear_crm_token());
+    }));
     ToProto(dealer, resp);
     return absl::OkStatus();
   });

@@ -1,5 +1,5 @@
-// The handover dispatcher: one thread that claims due handovers, starts their CRM calls
-// asynchronously and records what the CRMs answered; see handover_dispatcher.h.
+// The handover dispatcher: one thread that claims due handovers and records what the CRMs
+// answered, a few that assemble the packets and start the CRM calls; see handover_dispatcher.h.
 #include "services/scheduler/handover_dispatcher.h"
 
 #include <algorithm>
@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
@@ -21,11 +22,24 @@ namespace secondvoice::scheduler {
 
 struct HandoverDispatcher::Call {
   store::HandoverRow row;
+  std::shared_ptr<grpc::Channel> channel;
   grpc::ClientContext context;
   v1::Handover request;
   v1::HandoverAck ack;
   grpc::Status status;
+  bool sent = false;  // false: the packet could not be assembled, `status` says why
 };
+
+namespace {
+
+// The CRM as a whole does not answer, as opposed to one handover failing there.
+bool CrmDown(const grpc::Status& s) {
+  return s.error_code() == grpc::StatusCode::UNAVAILABLE ||
+         s.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED ||
+         s.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED;
+}
+
+}  // namespace
 
 absl::Duration Backoff(int attempts, absl::Duration first, absl::Duration max, double u) {
   const double doublings = std::min(30, std::max(0, attempts - 1));
@@ -35,7 +49,11 @@ absl::Duration Backoff(int attempts, absl::Duration first, absl::Duration max, d
 
 HandoverDispatcher::HandoverDispatcher(store::Pool* pool, std::string database_url,
                                        DispatcherOptions options)
-    : pool_(pool), options_(std::move(options)), rng_(options_.seed) {
+    : pool_(pool),
+      options_(std::move(options)),
+      rng_(options_.seed),
+      loaders_(std::make_unique<WorkerPool>(std::max(1, options_.loaders),
+                                            static_cast<size_t>(options_.in_flight))) {
   listener_ = std::make_unique<store::Listener>(std::move(database_url), store::kHandoverChannel,
                                                 [this](absl::string_view) { Wake(); });
   thread_ = std::thread([this] { Run(); });
@@ -49,6 +67,7 @@ HandoverDispatcher::~HandoverDispatcher() {
     for (Call* call : calls_) call->context.TryCancel();
   }
   thread_.join();
+  loaders_.reset();  // idle by now: the loop waited for every packet handed to it
 }
 
 void HandoverDispatcher::Wake() {
@@ -59,33 +78,39 @@ void HandoverDispatcher::Wake() {
 void HandoverDispatcher::Run() {
   for (;;) {
     std::vector<std::unique_ptr<Call>> done;
-    {
-      absl::MutexLock lock(&mu_);
-      done.swap(done_);
-      if (stop_ && calls_.empty() && done.empty()) return;
-    }
-    const absl::Time now = absl::Now();
-    for (std::unique_ptr<Call>& call : done) Finish(*call, now);
     bool stopping;
     {
       absl::MutexLock lock(&mu_);
+      done.swap(done_);
       stopping = stop_;
+      if (stop_ && calls_.empty() && loading_ == 0 && done.empty()) return;
     }
-    if (!stopping) StartDue(now);
+    const absl::Time now = absl::Now();
+    if (!done.empty()) Finish(std::move(done), now);
+    if (!stopping) {
+      if (now >= next_flag_sweep_) FlagOverdue(now);
+      StartDue(now);
+    }
 
-    // Sleep until a NOTIFY, an answer, the next handover due, or the idle look.
+    // Sleep until a NOTIFY, an answer, the next handover due, a probe, or the idle look. Due
+    // handovers that could not be taken wait for an answer (a dealer at its limit) or a probe (a
+    // CRM that does not answer), not for a busy loop.
     absl::Time wake_at = now + options_.idle;
-    if (!stopping && in_flight_ < options_.in_flight) {
+    for (const auto& [dealer, c] : circuits_) {
+      if (!c.probing && c.probe_at > now) wake_at = std::min(wake_at, c.probe_at);
+    }
+    // (With calls under way their answers wake it soon enough.)
+    if (!stopping && in_flight_ == 0) {
       auto conn = pool_->Acquire();
       if (conn.ok()) {
         absl::StatusOr<std::optional<absl::Time>> next = store::NextHandoverDue(**conn);
-        if (next.ok() && next->has_value()) wake_at = std::min(wake_at, std::max(now, **next));
+        if (next.ok() && next->has_value() && **next > now) wake_at = std::min(wake_at, **next);
       }
     }
     absl::MutexLock lock(&mu_);
     auto ready = [this] {
       mu_.AssertHeld();
-      return woken_ || !done_.empty() || (stop_ && calls_.empty());
+      return woken_ || !done_.empty() || (stop_ && calls_.empty() && loading_ == 0);
     };
     mu_.AwaitWithDeadline(absl::Condition(&ready), wake_at);
     woken_ = false;
@@ -95,87 +120,121 @@ void HandoverDispatcher::Run() {
 void HandoverDispatcher::StartDue(absl::Time now) {
   const int room = options_.in_flight - in_flight_;
   if (room <= 0) return;
-  std::vector<std::string> full;
-  for (const auto& [dealer, n] : per_dealer_) {
-    if (n >= options_.per_dealer) full.push_back(dealer);
+  store::HandoverClaim claim{.now = now,
+                             .lease_until = now + 2 * options_.deadline,
+                             .owner = options_.owner,
+                             .limit = room,
+                             .per_dealer = options_.per_dealer,
+                             .room = {}};
+  for (const auto& [dealer, n] : per_dealer_) claim.room[dealer] = options_.per_dealer - n;
+  for (const auto& [dealer, c] : circuits_) {
+    // One probe at a time, when its back-off is over; nothing else for that dealer.
+    const bool probe = !c.probing && now >= c.probe_at && !per_dealer_.contains(dealer);
+    claim.room[dealer] = probe ? 1 : 0;
   }
   std::vector<store::HandoverRow> due;
   {
     auto conn = pool_->Acquire();
     if (!conn.ok()) return;
-    absl::StatusOr<std::vector<store::HandoverRow>> claimed = store::ClaimDueHandovers(
-        **conn, now, now + 2 * options_.deadline, options_.owner, room, full);
+    absl::StatusOr<std::vector<store::HandoverRow>> claimed =
+        store::ClaimDueHandovers(**conn, claim);
     if (!claimed.ok()) {
       SV_LOG(Warning) << "handovers: " << claimed.status();
       return;
     }
     due = *std::move(claimed);
   }
-  for (const store::HandoverRow& row : due) {
-    int& n = per_dealer_[row.dealer_id];
-    if (n >= options_.per_dealer) {
-      // Claimed in one batch beyond the dealer's limit: back, untried, for the next round.
-      auto conn = pool_->Acquire();
-      if (conn.ok()) {
-        absl::Status s = store::ReturnHandover(**conn, row.id, options_.owner, now);
-        if (!s.ok()) SV_LOG(Warning) << "handover " << row.id << ": " << s;
-      }
+  for (store::HandoverRow& row : due) {
+    if (row.crm_endpoint.empty()) {
+      Retry(row, "the dealer has no CRM endpoint configured", now);
       continue;
     }
-    Start(row, now);
+    ++in_flight_;
+    ++per_dealer_[row.dealer_id];
+    if (auto c = circuits_.find(row.dealer_id); c != circuits_.end()) c->second.probing = true;
+    auto call = std::make_unique<Call>();
+    call->channel = ChannelFor(row);
+    call->row = std::move(row);
+    {
+      absl::MutexLock lock(&mu_);
+      ++loading_;
+    }
+    // The pool's queue holds as many as may be under way, so this is not refused in practice;
+    // if it were, the packet is assembled here.
+    auto shared = std::make_shared<std::unique_ptr<Call>>(std::move(call));
+    if (!loaders_->TrySubmit([this, shared] { Load(std::move(*shared)); })) {
+      Load(std::move(*shared));
+    }
   }
 }
 
-void HandoverDispatcher::Start(const store::HandoverRow& row, absl::Time now) {
-  if (row.crm_endpoint.empty()) {
-    return Retry(row, "the dealer has no CRM endpoint configured", now);
-  }
-  auto call = std::make_unique<Call>();
-  call->row = row;
-  {
-    auto conn = pool_->Acquire();
-    if (!conn.ok()) return Retry(row, std::string(conn.status().message()), now);
-    absl::StatusOr<handover::Packet> packet = store::LoadPacket(**conn, row.id);
-    if (!packet.ok()) return Retry(row, std::string(packet.status().message()), now);
-    ToProto(*packet, &call->request);
-  }
-  call->context.set_deadline(absl::ToChronoTime(now + options_.deadline));
-  ++in_flight_;
-  ++per_dealer_[row.dealer_id];
-  auto stub = v1::DealerCrm::NewStub(ChannelFor(row.crm_endpoint));
-  Call* raw = call.release();
+void HandoverDispatcher::Load(std::unique_ptr<Call> call) {
+  absl::Status st = [&]() -> absl::Status {
+    ASSIGN_OR_RETURN(store::Pool::Lease conn, pool_->Acquire());
+    ASSIGN_OR_RETURN(handover::Packet packet, store::LoadPacket(*conn, call->row.id));
+    ToProto(packet, &call->request);
+    return absl::OkStatus();
+  }();
+  Call* raw = call.get();
   {
     absl::MutexLock lock(&mu_);
-    calls_.push_back(raw);
+    --loading_;
+    if (!st.ok() || stop_) {
+      call->status = st.ok() ? grpc::Status(grpc::StatusCode::CANCELLED, "the dispatcher stopped")
+                             : grpc::Status(grpc::StatusCode::INTERNAL,
+                                            absl::StrCat("packet: ", st.message()));
+      done_.push_back(std::move(call));
+      return;
+    }
+    call->sent = true;
+    call->context.set_deadline(absl::ToChronoTime(absl::Now() + options_.deadline));
+    if (!call->row.crm_token.empty()) {
+      call->context.AddMetadata("authorization", absl::StrCat("Bearer ", call->row.crm_token));
+    }
+    calls_.push_back(call.release());  // a stop from now on cancels it
   }
-  // The answer comes on a gRPC thread, which only hands it to this dispatcher's thread.
-  stub->async()->ReceiveHandover(&raw->context, &raw->request, &raw->ack,
-                                 [this, raw](grpc::Status status) {
-                                   raw->status = std::move(status);
-                                   absl::MutexLock lock(&mu_);
-                                   calls_.erase(std::find(calls_.begin(), calls_.end(), raw));
-                                   done_.emplace_back(raw);
-                                 });
+  // The answer comes on a gRPC thread, which only hands it to the dispatcher's thread.
+  v1::DealerCrm::NewStub(raw->channel)
+      ->async()
+      ->ReceiveHandover(&raw->context, &raw->request, &raw->ack, [this, raw](grpc::Status status) {
+        raw->status = std::move(status);
+        absl::MutexLock lock(&mu_);
+        calls_.erase(std::find(calls_.begin(), calls_.end(), raw));
+        done_.emplace_back(raw);
+      });
 }
 
-void HandoverDispatcher::Finish(Call& call, absl::Time now) {
-  --in_flight_;
-  if (--per_dealer_[call.row.dealer_id] <= 0) per_dealer_.erase(call.row.dealer_id);
-  const store::HandoverRow& row = call.row;
-  if (!call.status.ok()) {
-    failing_.insert(row.dealer_id);
-    return Retry(row,
-                 absl::StrCat("CRM ", row.crm_endpoint, ": ",
-                              absl::StatusCodeToString(
-                                  static_cast<absl::StatusCode>(call.status.error_code())),
-                              " ", call.status.error_message()),
-                 now);
-  }
-  absl::Status s = store::InTransaction(*pool_, [&](store::PgConn& conn) -> absl::Status {
-    if (!call.ack.accepted()) {
-      const std::string reason = absl::StrCat(
-          "refused by the CRM: ",
-          call.ack.rejection_reason().empty() ? "no reason given" : call.ack.rejection_reason());
+void HandoverDispatcher::Finish(std::vector<std::unique_ptr<Call>> done, absl::Time now) {
+  std::vector<store::Delivered> delivered;
+  std::vector<std::string> answering;  // dealers whose CRM answered
+  for (const std::unique_ptr<Call>& call : done) {
+    const store::HandoverRow& row = call->row;
+    --in_flight_;
+    if (--per_dealer_[row.dealer_id] <= 0) per_dealer_.erase(row.dealer_id);
+    auto circuit = circuits_.find(row.dealer_id);
+    if (circuit != circuits_.end()) circuit->second.probing = false;
+    if (!call->status.ok()) {
+      const std::string error =
+          call->sent ? absl::StrCat("CRM ", row.crm_endpoint, ": ",
+                                    absl::StatusCodeToString(
+                                        static_cast<absl::StatusCode>(call->status.error_code())),
+                                    " ", call->status.error_message())
+                     : call->status.error_message();
+      if (call->sent && CrmDown(call->status)) CircuitFailed(row.dealer_id, error, now);
+      Retry(row, error, now);
+      continue;
+    }
+    answering.push_back(row.dealer_id);
+    if (call->ack.accepted()) {
+      delivered.push_back({.id = row.id,
+                           .crm_reference = call->ack.crm_reference(),
+                           .duplicate = call->ack.duplicate()});
+      continue;
+    }
+    const std::string reason = absl::StrCat(
+        "refused by the CRM: ",
+        call->ack.rejection_reason().empty() ? "no reason given" : call->ack.rejection_reason());
+    absl::Status s = store::InTransaction(*pool_, [&](store::PgConn& conn) -> absl::Status {
       ASSIGN_OR_RETURN(bool mine, store::MarkRefused(conn, row.id, options_.owner, reason, now));
       if (!mine) return absl::OkStatus();
       return store::AppendEvent(conn, domain::LeadEvent{.lead_id = row.lead_id,
@@ -185,38 +244,49 @@ void HandoverDispatcher::Finish(Call& call, absl::Time now) {
                                                         .summary = reason,
                                                         .details_json = "{}"})
           .status();
-    }
-    ASSIGN_OR_RETURN(bool mine, store::MarkDelivered(conn, row.id, options_.owner, now,
-                                                     call.ack.crm_reference()));
-    if (!mine) return absl::OkStatus();  // another replica took it over; the CRM deduplicates
-    return store::AppendEvent(
-               conn, domain::LeadEvent{.lead_id = row.lead_id,
-                                       .at = now,
-                                       .type = "handover.delivered",
-                                       .actor = "dispatcher",
-                                       .summary = absl::StrCat(
-                                           "handover ", row.id, " delivered to the dealer's CRM",
-                                           call.ack.crm_reference().empty() ? "" : " as ",
-                                           call.ack.crm_reference(),
-                                           call.ack.duplicate() ? " (it had it already)" : ""),
-                                       .details_json = "{}"})
-        .status();
-  });
-  if (!s.ok()) {
-    // Not recorded: the lease ends and the handover is delivered again, which the CRM
-    // recognises by its key.
-    SV_LOG(Warning) << "handover " << row.id << ": " << s;
+    });
+    if (!s.ok()) SV_LOG(Warning) << "handover " << row.id << ": " << s;
   }
-  // The CRM answers again after failures: what waits for it need not wait out its back-off.
-  if (failing_.erase(row.dealer_id) > 0) {
+  if (!delivered.empty()) {
     auto conn = pool_->Acquire();
-    if (conn.ok()) {
-      absl::StatusOr<int64_t> n = store::RetryDealerNow(**conn, row.dealer_id, now);
-      if (n.ok() && *n > 0) {
-        SV_LOG(Info) << "the CRM of dealer " << row.dealer_id << " answers again: " << *n
-                     << " waiting handover(s) due now";
-      }
-    }
+    absl::Status s = conn.ok()
+                         ? store::MarkDelivered(**conn, options_.owner, now, delivered).status()
+                         : conn.status();
+    // Not recorded: the leases end and they are delivered again, which the CRM recognises by
+    // their keys.
+    if (!s.ok()) SV_LOG(Warning) << delivered.size() << " delivered handover(s): " << s;
+  }
+  // A CRM that answers again: what waits for it need not wait out its back-off.
+  for (const std::string& dealer : answering) {
+    auto circuit = circuits_.find(dealer);
+    if (circuit == circuits_.end()) continue;
+    const absl::Duration down = now - circuit->second.since;
+    circuits_.erase(circuit);
+    auto conn = pool_->Acquire();
+    if (!conn.ok()) continue;
+    absl::StatusOr<int64_t> n = store::RetryDealerNow(**conn, dealer, now);
+    SV_LOG(Info) << "the CRM of dealer " << dealer << " answers again after "
+                 << absl::FormatDuration(absl::Trunc(down, absl::Seconds(1)))
+                 << "; its waiting handovers are due now"
+                 << (n.ok() ? absl::StrCat(" (", *n, " were waiting for a retry)") : "");
+  }
+}
+
+void HandoverDispatcher::CircuitFailed(const std::string& dealer, const std::string& error,
+                                       absl::Time now) {
+  auto [it, opened] = circuits_.try_emplace(dealer);
+  Circuit& c = it->second;
+  if (opened) c.since = now;
+  // The calls that were under way when it went down fail together: one failure.
+  if (!opened && now < c.probe_at) return;
+  ++c.failures;
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  c.probe_at =
+      now + Backoff(c.failures, options_.first_backoff, options_.max_probe_interval, u(rng_));
+  if (opened) {
+    SV_LOG(Warning) << "the CRM of dealer " << dealer << " does not answer (" << error
+                    << "): its handovers wait, and one probes it at most every "
+                    << absl::FormatDuration(options_.max_probe_interval);
   }
 }
 
@@ -236,17 +306,39 @@ void HandoverDispatcher::Retry(const store::HandoverRow& row, const std::string&
   }
 }
 
-std::shared_ptr<grpc::Channel> HandoverDispatcher::ChannelFor(const std::string& endpoint) {
-  std::shared_ptr<grpc::Channel>& channel = channels_[endpoint];
+void HandoverDispatcher::FlagOverdue(absl::Time now) {
+  next_flag_sweep_ = now + std::clamp(options_.flag_after / 10, absl::Seconds(1), absl::Minutes(1));
+  auto conn = pool_->Acquire();
+  if (!conn.ok()) return;
+  auto flagged = store::FlagOverdueHandovers(**conn, now - options_.flag_after, now);
+  if (!flagged.ok()) {
+    SV_LOG(Warning) << "flagging overdue handovers: " << flagged.status();
+    return;
+  }
+  for (const auto& [dealer, n] : *flagged) {
+    SV_LOG(Warning) << n << " handover(s) of dealer " << dealer << " undelivered after "
+                    << absl::FormatDuration(options_.flag_after) << ": flagged";
+  }
+}
+
+std::shared_ptr<grpc::Channel> HandoverDispatcher::ChannelFor(const store::HandoverRow& row) {
+  // One channel per way of reaching a CRM; a dealer that changes its settings gets a new one.
+  const std::string key =
+      absl::StrCat(row.crm_endpoint, row.crm_tls ? " tls " : " plain ", row.crm_tls_root_certs);
+  std::shared_ptr<grpc::Channel>& channel = channels_[key];
   if (channel == nullptr) {
-    // Plain text on the loopback and private networks for now; TLS and a token per dealer come
-    // with the dealers' CRM credentials.
+    std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
+    if (row.crm_tls) {
+      grpc::SslCredentialsOptions tls;
+      tls.pem_root_certs = row.crm_tls_root_certs;  // empty: the system's roots
+      credentials = grpc::SslCredentials(tls);
+    }
     // Reconnects within seconds of a CRM coming back (gRPC's own back-off grows to two
     // minutes); how often to try again is the dispatcher's back-off's business.
     grpc::ChannelArguments args;
     args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 500);
     args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
-    channel = grpc::CreateCustomChannel(endpoint, grpc::InsecureChannelCredentials(), args);
+    channel = grpc::CreateCustomChannel(row.crm_endpoint, credentials, args);
   }
   return channel;
 }

@@ -363,13 +363,17 @@ TEST_F(ExampleCrmTest, ShutdownDoesNotWaitOutLongDelays) {
   void* tag = nullptr;
   bool ok = false;
   ASSERT_TRUE(cq.Next(&tag, &ok));
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
   // The answer is brought forward to the end of the grace period, where gRPC also cancels what
-  // is left: whichever comes first, the caller gets an answer now, not in a minute.
+  // is left and closes the connection: whichever comes first, the caller gets an answer now, not
+  // in a minute (the ack, or a status that says "try again").
   if (status.ok()) {
     EXPECT_TRUE(ack.accepted());
     EXPECT_EQ(ack.crm_reference(), "crm-000001");
   } else {
-    EXPECT_EQ(status.error_code(), grpc::StatusCode::CANCELLED) << status.error_message();
+    EXPECT_THAT(status.error_code(),
+                ::testing::AnyOf(grpc::StatusCode::CANCELLED, grpc::StatusCode::UNAVAILABLE))
+        << status.error_message();
   }
 }
 

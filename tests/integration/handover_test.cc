@@ -4,10 +4,14 @@
 // daemon killed during a delivery delivers after its restart, once at the CRM; the CRM's
 // feedback (once per key, its own dealers only) moves the appointment, closes the lead, sends
 // a no-show back to the BDC and an unsold lead to a second voice later.
+#include <cstdlib>
+#include <fstream>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
@@ -36,6 +40,7 @@ namespace pb = ::secondvoice::v1;
 using ::secondvoice::testing::IsOk;
 using ::secondvoice::testing::SchedulerHarness;
 using ::testing::HasSubstr;
+using ::testing::IsEmpty;
 using ::testing::SizeIs;
 
 // Polls `done` every 50 ms for up to `timeout`.
@@ -74,6 +79,22 @@ void SetCrmEndpoint(const std::shared_ptr<grpc::Channel>& channel, const std::st
   pb::Dealer updated;
   grpc::Status s = dealers->UpdateDealer(Ctx(admin).get(), update, &updated);
   ASSERT_TRUE(s.ok()) << s.error_message();
+}
+
+// A self-signed certificate for 127.0.0.1 made with openssl, as a dealer's own CA would issue.
+example_crm::ExampleCrmServer::Tls MakeCertificate(const std::string& dir) {
+  const std::string cmd = absl::StrCat(
+      "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=crm.example -addext "
+      "subjectAltName=IP:127.0.0.1 -keyout ",
+      dir, "/key.pem -out ", dir, "/cert.pem 2>", dir, "/openssl.log");
+  EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  auto read = [](const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+  };
+  return {.cert_chain_pem = read(dir + "/cert.pem"), .private_key_pem = read(dir + "/key.pem")};
 }
 
 // A CRM follow-up the salesperson could not sell, with the story a handover must carry: a
@@ -194,6 +215,7 @@ class HandoverTest : public ::testing::Test {
         SchedulerHarness::Start(url_, absl::Milliseconds(100), [](scheduler::ServerOptions& o) {
           o.handovers.first_backoff = absl::Milliseconds(200);
           o.handovers.max_backoff = absl::Milliseconds(500);
+          o.handovers.max_probe_interval = absl::Milliseconds(500);
           o.handovers.deadline = absl::Seconds(2);
           o.handovers.flag_after = absl::Seconds(1);
         });
@@ -358,6 +380,122 @@ TEST_F(HandoverTest, ACrmThatIsDownGetsTheHandoverOnceWhenItIsBack) {
   EXPECT_EQ(received.handovers(0).deliveries(), 1);
   EXPECT_EQ(received.duplicates(), 0);
   EXPECT_GE(received.failed_on_purpose(), 3);
+}
+
+TEST_F(HandoverTest, ACrmThatIsDownIsProbedNotFloodedAndGetsEverythingOnceWhenBack) {
+  pb::SetBehaviourRequest down;
+  down.set_fail(true);
+  ASSERT_THAT(crm_->crm().SetBehaviour(down), IsOk());
+  constexpr int kHandovers = 12;
+  std::vector<int64_t> ids;
+  for (int i = 0; i < kHandovers; ++i) {
+    const int64_t lead = AddStoryLead(leads_->conn(), "vandijk", campaign_);
+    const pb::RecordAttemptResponse r =
+        SetAppointment(harness_->channel(), agent_, lead, absl::Now() + absl::Hours(48));
+    ASSERT_GT(r.handover_id(), 0);
+    ids.push_back(r.handover_id());
+  }
+  const absl::Duration outage = absl::Seconds(3);
+  absl::SleepFor(outage);
+  // Each handover on its own back-off (200 to 500 ms here) would have called about
+  // 12 x 3 s / 350 ms = 100 times. Once the CRM fails, one probe at a time goes, at most every
+  // 500 ms after the first two: the calls under way when it failed (the dealer's limit, 4), and
+  // a probe every 100-500 ms.
+  const int64_t calls = crm_->crm().ListReceived(/*omit_handovers=*/true).calls();
+  EXPECT_GE(calls, 2);
+  EXPECT_LE(calls, 4 + 3 + absl::ToInt64Milliseconds(outage) / 250);
+  EXPECT_EQ(crm_->crm().ListReceived(true).stored(), 0);
+
+  const absl::Time back = absl::Now();
+  ASSERT_THAT(crm_->crm().SetBehaviour(pb::SetBehaviourRequest()), IsOk());
+  ASSERT_TRUE(Eventually([&] { return crm_->crm().ListReceived(true).stored() == kHandovers; }));
+  // The next probe finds it back (at most 500 ms), and everything waiting goes at once.
+  EXPECT_LT(absl::Now() - back, absl::Seconds(3));
+  for (int64_t id : ids) {
+    ASSERT_TRUE(Eventually([&] {
+      return GetHandover(harness_->channel(), manager_, id).state() == pb::DELIVERY_STATE_DELIVERED;
+    }));
+  }
+  const pb::ListReceivedResponse received = crm_->crm().ListReceived();
+  EXPECT_EQ(received.duplicates(), 0);
+  for (const pb::ReceivedHandover& h : received.handovers()) EXPECT_EQ(h.deliveries(), 1);
+}
+
+TEST_F(HandoverTest, ACrmBehindTlsAndATokenGetsTheHandoverAndTheTokenIsNeverShown) {
+  const std::string dir = secondvoice::testing::TempDir();
+  const example_crm::ExampleCrmServer::Tls tls = MakeCertificate(dir);
+  ASSERT_THAT(tls.cert_chain_pem, HasSubstr("BEGIN CERTIFICATE"));
+  auto secure = example_crm::ExampleCrmServer::Start(
+      {.store_path = dir + "/crm.store", .token = "s3cret-for-vandijk"}, "127.0.0.1:0", tls);
+  ASSERT_TRUE(secure.ok()) << secure.status();
+  auto dealers = pb::DealerService::NewStub(harness_->channel());
+  auto configure = [&](const std::string& token) {
+    pb::GetDealerRequest get;
+    get.set_id("vandijk");
+    pb::Dealer d;
+    EXPECT_TRUE(dealers->GetDealer(Ctx(secondvoice::testing::kAdminToken).get(), get, &d).ok());
+    d.set_crm_endpoint(absl::StrCat("127.0.0.1:", (*secure)->port()));
+    d.set_crm_tls(true);
+    d.set_crm_tls_root_certs(tls.cert_chain_pem);
+    d.set_crm_token(token);
+    pb::UpdateDealerRequest update;
+    *update.mutable_dealer() = d;
+    pb::Dealer updated;
+    grpc::Status s =
+        dealers->UpdateDealer(Ctx(secondvoice::testing::kAdminToken).get(), update, &updated);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return updated;
+  };
+  // A wrong token: the CRM says who is wrong, and the handover waits for the right one.
+  const pb::Dealer wrong = configure("not-the-token");
+  EXPECT_TRUE(wrong.crm_token_set());
+  EXPECT_THAT(wrong.crm_token(), IsEmpty());
+  const int64_t lead = AddStoryLead(leads_->conn(), "vandijk", campaign_);
+  const pb::RecordAttemptResponse recorded =
+      SetAppointment(harness_->channel(), agent_, lead, absl::Now() + absl::Hours(48));
+  ASSERT_TRUE(Eventually([&] {
+    return absl::StrContains(
+        GetHandover(harness_->channel(), manager_, recorded.handover_id()).last_error(),
+        "UNAUTHENTICATED");
+  }));
+  EXPECT_EQ((*secure)->crm().ListReceived(true).stored(), 0);
+
+  // The right one: delivered over TLS, once.
+  configure("s3cret-for-vandijk");
+  ASSERT_TRUE(Eventually([&] { return (*secure)->crm().ListReceived(true).stored() == 1; }));
+  ASSERT_TRUE(Eventually([&] {
+    return GetHandover(harness_->channel(), manager_, recorded.handover_id()).state() ==
+           pb::DELIVERY_STATE_DELIVERED;
+  }));
+  // An update without a token keeps it; nobody reads it back, not even the operator.
+  pb::GetDealerRequest get;
+  get.set_id("vandijk");
+  pb::Dealer d;
+  ASSERT_TRUE(dealers->GetDealer(Ctx(secondvoice::testing::kAdminToken).get(), get, &d).ok());
+  EXPECT_TRUE(d.crm_token_set());
+  EXPECT_THAT(d.crm_token(), IsEmpty());
+  pb::UpdateDealerRequest keep;
+  *keep.mutable_dealer() = d;
+  pb::Dealer kept;
+  ASSERT_TRUE(
+      dealers->UpdateDealer(Ctx(secondvoice::testing::kAdminToken).get(), keep, &kept).ok());
+  EXPECT_TRUE(kept.crm_token_set());
+  pb::UpdateDealerRequest clear;
+  *clear.mutable_dealer() = d;
+  clear.set_clear_crm_token(true);
+  pb::Dealer cleared;
+  ASSERT_TRUE(
+      dealers->UpdateDealer(Ctx(secondvoice::testing::kAdminToken).get(), clear, &cleared).ok());
+  EXPECT_FALSE(cleared.crm_token_set());
+  // Roots that are not PEM are refused, naming the field.
+  d.set_crm_tls_root_certs("not a certificate");
+  pb::UpdateDealerRequest bad;
+  *bad.mutable_dealer() = d;
+  pb::Dealer refused;
+  grpc::Status s =
+      dealers->UpdateDealer(Ctx(secondvoice::testing::kAdminToken).get(), bad, &refused);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("dealer.crm_tls_root_certs"));
 }
 
 TEST_F(HandoverTest, ADealerWithoutACrmGetsItsHandoverFlaggedThenDeliveredOnceConfigured) {
