@@ -108,6 +108,9 @@ absl::Status NormalizeDealer(Dealer& dealer) {
                      "not PEM certificates (-----BEGIN CERTIFICATE-----)");
     }
   }
+  if (!dealer.crm_token.empty() && !dealer.crm_tls) {
+    return Invalid("dealer.crm_token", "only with crm_tls: a token must not travel in plain text");
+  }
   if (dealer.crm_token.size() > 4096)
     return Invalid("dealer.crm_token", "longer than 4096 characters");
   for (char c : dealer.crm_token) {

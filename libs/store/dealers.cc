@@ -27,7 +27,10 @@ constexpr Query kUpdateDealer = {
     "dealer_update",
     "UPDATE dealers SET name = $2, country = $3, time_zone = $4, opening_hours = $5,"
     " crm_endpoint = $6, holidays = $7, crm_tls = $8, crm_tls_root_certs = $9,"
-    " crm_token = CASE WHEN $11 THEN '' WHEN $10 = '' THEN crm_token ELSE $10 END,"
+    // The stored token is kept only while it goes to the same endpoint over TLS: a changed
+    // address or plain text needs it given again.
+    " crm_token = CASE WHEN $11 THEN '' WHEN $10 <> '' THEN $10"
+    " WHEN crm_endpoint = $6 AND crm_tls AND $8 THEN crm_token ELSE '' END,"
     " updated_at = now() WHERE id = $1 RETURNING created_at, updated_at, crm_token"};
 
 constexpr Query kInsertQueue = {

@@ -43,10 +43,9 @@ constexpr Query kCreate = {
 
 // A handover being delivered is due again when its lease ends (next_attempt_at = lease_until),
 // so a killed dispatcher's handovers come back by themselves.
-// The dealer limits are applied to a window of the earliest due (twice the limit and a few):
-// enough to fill the claim unless one dealer's backlog fills the window, and then that dealer is at
-// its limit and left out of the next claim. No SKIP LOCKED (a window function forbids it): a row
-// another dispatcher is claiming at the same moment waits for it, then no longer qualifies.
+// The dealer limits are applied to a window of the earliest due (twice the limit and a few),
+// skipping rows another dispatcher is claiming: enough to fill the claim unless one dealer's
+// backlog fills the window, and then that dealer is at its limit and left out of the next claim.
 constexpr Query kClaim = {
     "handover_claim",
     "UPDATE handovers h SET state = 'delivering', lease_owner = $3, lease_until = $2,"
@@ -55,7 +54,8 @@ constexpr Query kClaim = {
     " (PARTITION BY due.dealer_id ORDER BY due.next_attempt_at, due.id) AS n,"
     " coalesce(r.room, $5) AS room FROM (SELECT id, dealer_id, next_attempt_at FROM handovers"
     " WHERE state <> 'delivered' AND rejection = '' AND next_attempt_at <= $1"
-    " AND NOT (dealer_id = ANY($6::text[])) ORDER BY next_attempt_at LIMIT $4 * 2 + 8) due"
+    " AND NOT (dealer_id = ANY($6::text[])) ORDER BY next_attempt_at LIMIT $4 * 2 + 8"
+    " FOR UPDATE SKIP LOCKED) due"
     " LEFT JOIN unnest($7::text[], $8::int[]) AS r(dealer_id, room) ON r.dealer_id = due.dealer_id"
     ") ranked WHERE n <= room ORDER BY next_attempt_at, id LIMIT $4) picked, dealers d"
     " WHERE h.id = picked.id AND h.state <> 'delivered' AND h.rejection = ''"

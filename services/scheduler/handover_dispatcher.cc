@@ -22,6 +22,7 @@ namespace secondvoice::scheduler {
 
 struct HandoverDispatcher::Call {
   store::HandoverRow row;
+  absl::Time deadline;  // from the claim: the lease (twice the deadline) outlasts the call
   std::shared_ptr<grpc::Channel> channel;
   grpc::ClientContext context;
   v1::Handover request;
@@ -153,6 +154,7 @@ void HandoverDispatcher::StartDue(absl::Time now) {
     ++per_dealer_[row.dealer_id];
     if (auto c = circuits_.find(row.dealer_id); c != circuits_.end()) c->second.probing = true;
     auto call = std::make_unique<Call>();
+    call->deadline = now + options_.deadline;
     call->channel = ChannelFor(row);
     call->row = std::move(row);
     {
@@ -173,6 +175,11 @@ void HandoverDispatcher::Load(std::unique_ptr<Call> call) {
     ASSIGN_OR_RETURN(store::Pool::Lease conn, pool_->Acquire());
     ASSIGN_OR_RETURN(handover::Packet packet, store::LoadPacket(*conn, call->row.id));
     ToProto(packet, &call->request);
+    // Not sent so late that the lease could end during the call (another dispatcher would
+    // take it over and deliver it at the same time).
+    if (absl::Now() >= call->deadline - options_.deadline / 2) {
+      return absl::DeadlineExceededError("the packet took too long to assemble; sent later");
+    }
     return absl::OkStatus();
   }();
   Call* raw = call.get();
@@ -187,8 +194,9 @@ void HandoverDispatcher::Load(std::unique_ptr<Call> call) {
       return;
     }
     call->sent = true;
-    call->context.set_deadline(absl::ToChronoTime(absl::Now() + options_.deadline));
-    if (!call->row.crm_token.empty()) {
+    call->context.set_deadline(absl::ToChronoTime(call->deadline));
+    // A token never travels in plain text (the settings refuse it; this is the second lock).
+    if (!call->row.crm_token.empty() && call->row.crm_tls) {
       call->context.AddMetadata("authorization", absl::StrCat("Bearer ", call->row.crm_token));
     }
     calls_.push_back(call.release());  // a stop from now on cancels it
@@ -220,7 +228,10 @@ void HandoverDispatcher::Finish(std::vector<std::unique_ptr<Call>> done, absl::T
                                         static_cast<absl::StatusCode>(call->status.error_code())),
                                     " ", call->status.error_message())
                      : call->status.error_message();
-      if (call->sent && CrmDown(call->status)) CircuitFailed(row.dealer_id, error, now);
+      // A failed probe waits out the next back-off, whatever the error.
+      if (call->sent && (CrmDown(call->status) || circuit != circuits_.end())) {
+        CircuitFailed(row.dealer_id, error, now);
+      }
       Retry(row, error, now);
       continue;
     }
@@ -248,6 +259,9 @@ void HandoverDispatcher::Finish(std::vector<std::unique_ptr<Call>> done, absl::T
     if (!s.ok()) SV_LOG(Warning) << "handover " << row.id << ": " << s;
   }
   if (!delivered.empty()) {
+    // In id order, as every statement that locks several handovers takes them.
+    std::sort(delivered.begin(), delivered.end(),
+              [](const store::Delivered& a, const store::Delivered& b) { return a.id < b.id; });
     auto conn = pool_->Acquire();
     absl::Status s = conn.ok()
                          ? store::MarkDelivered(**conn, options_.owner, now, delivered).status()

@@ -480,6 +480,22 @@ TEST_F(HandoverTest, ACrmBehindTlsAndATokenGetsTheHandoverAndTheTokenIsNeverShow
   ASSERT_TRUE(
       dealers->UpdateDealer(Ctx(secondvoice::testing::kAdminToken).get(), keep, &kept).ok());
   EXPECT_TRUE(kept.crm_token_set());
+  // Plain text: a token is refused, and the stored one is dropped, not sent in the clear.
+  pb::UpdateDealerRequest plain;
+  *plain.mutable_dealer() = d;
+  plain.mutable_dealer()->set_crm_tls(false);
+  plain.mutable_dealer()->clear_crm_tls_root_certs();
+  plain.mutable_dealer()->set_crm_token("s3cret-for-vandijk");
+  pb::Dealer plain_out;
+  grpc::Status refused_token =
+      dealers->UpdateDealer(Ctx(secondvoice::testing::kAdminToken).get(), plain, &plain_out);
+  EXPECT_EQ(refused_token.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(refused_token.error_message(), HasSubstr("dealer.crm_token"));
+  plain.mutable_dealer()->clear_crm_token();
+  ASSERT_TRUE(
+      dealers->UpdateDealer(Ctx(secondvoice::testing::kAdminToken).get(), plain, &plain_out).ok());
+  EXPECT_FALSE(plain_out.crm_token_set());
+  configure("s3cret-for-vandijk");
   pb::UpdateDealerRequest clear;
   *clear.mutable_dealer() = d;
   clear.set_clear_crm_token(true);
