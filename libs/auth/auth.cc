@@ -2,8 +2,6 @@
 #include "libs/auth/auth.h"
 
 #include <algorithm>
-#include <fstream>
-#include <sstream>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -11,6 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "libs/common/file.h"
 #include "libs/domain/validate.h"
 
 namespace secondvoice::auth {
@@ -130,11 +129,9 @@ absl::StatusOr<TokenTable> TokenTable::Parse(absl::string_view text) {
 }
 
 absl::StatusOr<TokenTable> TokenTable::LoadFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read tokens file ", path));
-  std::stringstream text;
-  text << in.rdbuf();
-  return Parse(text.str());
+  absl::StatusOr<std::string> text = ReadFile(path);
+  if (!text.ok()) return absl::NotFoundError(absl::StrCat("cannot read tokens file ", path));
+  return Parse(*text);
 }
 
 void TokenTable::Add(std::string token, Principal principal) {

@@ -14,7 +14,6 @@
 #include <map>
 #include <memory>
 #include <set>
-#include <sstream>
 #include <string_view>
 #include <thread>
 #include <utility>
@@ -34,6 +33,7 @@
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
+#include "libs/common/file.h"
 #include "libs/store/migrations.h"
 #include "libs/store/pg.h"
 #include "secondvoice/v1/admin_service.grpc.pb.h"
@@ -429,11 +429,9 @@ std::optional<Failure> Dealer(const Client& client, const Args& args) {
          {std::make_pair("crm-root-certs", dealer.mutable_crm_tls_root_certs()),
           std::make_pair("crm-token-file", dealer.mutable_crm_token())}) {
       if (auto path = args.Get(flag)) {
-        std::ifstream in(*path, std::ios::binary);
-        std::stringstream text;
-        text << in.rdbuf();
-        if (!in) return Usage(absl::StrCat("--", flag, ": cannot read ", *path));
-        *field = text.str();
+        absl::StatusOr<std::string> text = ReadFile(*path);
+        if (!text.ok()) return Usage(absl::StrCat("--", flag, ": ", text.status().message()));
+        *field = *std::move(text);
         if (std::string_view(flag) == "crm-token-file") {
           *field = std::string(absl::StripAsciiWhitespace(*field));
         }

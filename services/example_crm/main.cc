@@ -5,7 +5,6 @@
 #include <cstdio>
 #include <fstream>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -15,6 +14,7 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "libs/common/file.h"
 #include "libs/common/log.h"
 #include "services/example_crm/example_crm.h"
 
@@ -80,13 +80,11 @@ int main(int argc, char** argv) {
     for (auto [flag, path, out] :
          {std::make_tuple("--tls_cert", absl::GetFlag(FLAGS_tls_cert), &tls.cert_chain_pem),
           std::make_tuple("--tls_key", absl::GetFlag(FLAGS_tls_key), &tls.private_key_pem)}) {
-      std::ifstream in(path);
-      std::stringstream text;
-      text << in.rdbuf();
-      if (!in || text.str().find("-----BEGIN ") == std::string::npos) {
+      absl::StatusOr<std::string> text = secondvoice::ReadFile(path);
+      if (!text.ok() || text->find("-----BEGIN ") == std::string::npos) {
         return Fail(absl::StrCat(flag, ": cannot read PEM from ", path));
       }
-      *out = text.str();
+      *out = *std::move(text);
     }
   }
   absl::StatusOr<std::unique_ptr<ExampleCrmServer>> server =

@@ -5,9 +5,7 @@
 // feedback (once per key, its own dealers only) moves the appointment, closes the lead, sends
 // a no-show back to the BDC and an unsold lead to a second voice later.
 #include <cstdlib>
-#include <fstream>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -19,6 +17,7 @@
 #include "grpcpp/create_channel.h"
 #include "gtest/gtest.h"
 #include "libs/adf/adf.h"
+#include "libs/common/file.h"
 #include "libs/store/leads.h"
 #include "secondvoice/v1/dealer_service.grpc.pb.h"
 #include "secondvoice/v1/feedback.grpc.pb.h"
@@ -88,13 +87,8 @@ example_crm::ExampleCrmServer::Tls MakeCertificate(const std::string& dir) {
       "subjectAltName=IP:127.0.0.1 -keyout ",
       dir, "/key.pem -out ", dir, "/cert.pem 2>", dir, "/openssl.log");
   EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
-  auto read = [](const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-  };
-  return {.cert_chain_pem = read(dir + "/cert.pem"), .private_key_pem = read(dir + "/key.pem")};
+  return {.cert_chain_pem = secondvoice::ReadFile(dir + "/cert.pem").value_or(""),
+          .private_key_pem = secondvoice::ReadFile(dir + "/key.pem").value_or("")};
 }
 
 // A CRM follow-up the salesperson could not sell, with the story a handover must carry: a
