@@ -178,6 +178,17 @@ absl::Time CloseAfter(const CallingWindow& window, absl::Time t) {
   return result;
 }
 
+absl::Duration OpenBetween(const CallingWindow& window, absl::Time from, absl::Time to) {
+  absl::Duration open_time = absl::ZeroDuration();
+  if (to <= from) return open_time;
+  ForEachPeriod(window, from, [&](absl::Time open, absl::Time close) {
+    if (open >= to) return true;
+    if (close > from) open_time += std::min(close, to) - std::max(open, from);
+    return false;
+  });
+  return open_time;
+}
+
 absl::Time StartOfNextDay(absl::Time t, absl::TimeZone tz) {
   return LocalTime(absl::CivilSecond(absl::ToCivilDay(t, tz) + 1), tz);
 }

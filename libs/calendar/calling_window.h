@@ -62,6 +62,9 @@ bool IsOpen(const CallingWindow& window, absl::Time t);
 absl::Time NextOpen(const CallingWindow& window, absl::Time t);
 // When the open period holding `t` closes; `t` itself when the window is closed at `t`.
 absl::Time CloseAfter(const CallingWindow& window, absl::Time t);
+// How much of [from, to) the window is open: speed to lead counts opening hours only. Looks as
+// far ahead as NextOpen does.
+absl::Duration OpenBetween(const CallingWindow& window, absl::Time from, absl::Time to);
 // The start of the local day after `t`'s local day.
 absl::Time StartOfNextDay(absl::Time t, absl::TimeZone tz);
 

@@ -141,6 +141,8 @@ struct Lead {
   LeadStatus status = LeadStatus::kNew;
   std::string notes;
   std::optional<absl::Time> originated_at;
+  // What its funnel is measured against (funnel::Name(Category)).
+  std::string category = "passive_list";
   absl::Time created_at;
   absl::Time updated_at;
 };

@@ -18,6 +18,7 @@
 #include "libs/store/handovers.h"
 #include "libs/store/imports.h"
 #include "libs/store/leads.h"
+#include "libs/store/reports.h"
 
 namespace secondvoice::scheduling {
 namespace {
@@ -487,6 +488,13 @@ absl::Status Scheduler::Release(int64_t lead_id, int64_t lease_token, absl::stri
   });
 }
 
+absl::Status Scheduler::RecordAgentShift(const std::string& agent, absl::Time started,
+                                         absl::Time ended, absl::Duration talk) {
+  ASSIGN_OR_RETURN(store::Pool::Lease conn, pool_->Acquire());
+  return store::RecordAgentShift(*conn, agent, started, std::max(started, ended),
+                                 absl::ToDoubleSeconds(talk));
+}
+
 absl::StatusOr<absl::Time> Scheduler::ExtendLease(int64_t lead_id, int64_t lease_token,
                                                   absl::Duration lease) {
   ASSIGN_OR_RETURN(store::Pool::Lease conn, pool_->Acquire());
@@ -532,6 +540,12 @@ absl::StatusOr<AttemptResult> Scheduler::RecordAttempt(const AttemptInput& a) {
           store::RouteFor(s, a.channel == Channel::kPhone ? Action::kCall : Action::kMessage);
     }
     ASSIGN_OR_RETURN(result.attempt_id, store::InsertAttempt(conn, record));
+    if (a.channel == Channel::kPhone && s.progress.calls.attempts == 0) {
+      // Speed to lead counts opening hours only: the funnel row gets it from who knows them.
+      RETURN_IF_ERROR(
+          store::SetSpeedToLead(conn, a.lead_id, a.started_at,
+                                calendar::OpenBetween(rules.window, s.claimable_at, a.started_at)));
+    }
     RETURN_IF_ERROR(store::MergeStatements(conn, a.lead_id, a.statements));
     for (const domain::Vehicle& v : a.vehicles) {
       RETURN_IF_ERROR(store::AddVehicle(conn, a.lead_id, v));

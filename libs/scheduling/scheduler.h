@@ -157,6 +157,10 @@ class Scheduler {
   // Gives a claimed lead back without an attempt (e.g. an agent skipped it): due again now.
   [[nodiscard]] absl::Status Release(int64_t lead_id, int64_t lease_token, absl::string_view reason,
                                      absl::string_view actor);
+  // An agent's session: logged in from `started` to `ended`, `talk` of it in conversation (the
+  // funnel's talk share).
+  [[nodiscard]] absl::Status RecordAgentShift(const std::string& agent, absl::Time started,
+                                              absl::Time ended, absl::Duration talk);
   absl::StatusOr<absl::Time> ExtendLease(int64_t lead_id, int64_t lease_token,
                                          absl::Duration lease);
   // Records a finished attempt of the lease holder and plans the next contact.

@@ -22,8 +22,8 @@ constexpr Query kInsertLead = {
     "INSERT INTO leads (dealer_id, campaign_id, kind, origin, source, crm_lead_id, salesperson,"
     " first_name, last_name, customer_id, language, accessibility_notes, preferred_channel,"
     " consent_basis, consent_source, consent_given_at, relationship_last_at, status, notes,"
-    " originated_at) VALUES ($1, nullif($2::bigint, 0), $3, $4, $5, $6, $7, $8, $9, $10, $11,"
-    " $12, $13, $14, $15, $16, $17, $18, $19, $20) RETURNING id, created_at, updated_at"};
+    " originated_at, category) VALUES ($1, nullif($2::bigint, 0), $3, $4, $5, $6, $7, $8, $9, $10,"
+    " $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21) RETURNING id, created_at, updated_at"};
 constexpr Query kInsertRoute = {
     "lead_insert_route",
     "INSERT INTO contact_routes (lead_id, position, channel, raw_value, normalized_value,"
@@ -166,7 +166,8 @@ absl::Status InsertLead(PgConn& conn, domain::Lead& l, absl::string_view actor) 
                                                        l.consent.relationship_last_at,
                                                        domain::Name(l.status),
                                                        l.notes,
-                                                       l.originated_at}));
+                                                       l.originated_at,
+                                                       l.category}));
   l.id = r.GetInt64(0, 0);
   l.created_at = r.GetTime(0, 1);
   l.updated_at = r.GetTime(0, 2);

@@ -43,8 +43,10 @@
 #include "secondvoice/v1/handover.grpc.pb.h"
 #include "secondvoice/v1/lead_intake.grpc.pb.h"
 #include "secondvoice/v1/lead_service.grpc.pb.h"
+#include "secondvoice/v1/reports.grpc.pb.h"
 #include "secondvoice/v1/scheduling.grpc.pb.h"
 #include "services/cli/args.h"
+#include "services/cli/report_html.h"
 #include "services/cli/sim_agents.h"
 
 namespace secondvoice::cli {
@@ -114,6 +116,19 @@ commands:
                                      delivery state; flagged ones need a person
   handover ID                        one handover: its delivery and the summary the
                                      salesperson reads
+  report [--from=DATE] [--to=DATE] [--by=dealer|campaign|agent|origin|category|day|week|month]
+         [--dealer=ID ...] [--campaign=ID ...] [--agent=LOGIN ...] [--origin=list-import|crm-unsold|
+         crm-unreached|crm-proposal-pending ...] [--kind=active|passive] [--category=new-car-online|
+         used-car-online|phone|showroom|passive-list ...] [--tz=ZONE] [--html=FILE]
+                                     the funnel of the leads that arrived from --from (default 30
+                                     days ago) to --to (default now): dialogue, appointment, show
+                                     and sale against the targets, speed to lead, calls before
+                                     contact, e-mails before a first call, abandons, handovers,
+                                     and where the funnel leaks; --html writes a self-contained
+                                     page with charts (per dealer, and over time)
+  targets [--dealer=ID] [--set=CATEGORY=DIALOGUE/APPOINTMENT/SHOW/SALE ...]
+                                     the funnel targets per 100 leads (the defaults, or the
+                                     dealer's own), e.g. --set=phone=60/36/22/22
 )";
 
 // A failure to report: the message, and whether it was a usage error (exit 2) or not (exit 1).
@@ -1190,6 +1205,218 @@ std::optional<Failure> HandoverCommand(const Client& client, const Args& args) {
   return std::nullopt;
 }
 
+// ---- Reports ----
+
+std::string Percent(double v) { return absl::StrFormat("%.1f%%", v); }
+
+std::string Minutes(const google::protobuf::Duration& d, bool present) {
+  if (!present) return "-";
+  return absl::StrFormat("%.1f", (static_cast<double>(d.seconds()) + d.nanos() / 1e9) / 60);
+}
+
+std::string StepName(pb::FunnelStep step) {
+  return EnumText(step, &pb::FunnelStep_Name, "FUNNEL_STEP_");
+}
+
+// "41 (20.5% of 36%)", with a '!' when the step is short of its target.
+std::string StepCell(const pb::FunnelStepResult& s) {
+  if (s.target_percent() <= 0)
+    return absl::StrFormat("%d (%s)", s.count(), Percent(s.percent_of_leads()));
+  return absl::StrFormat("%d (%s of %.0f%%)%s", s.count(), Percent(s.percent_of_leads()),
+                         s.target_percent(), s.shortfall() > 0 ? " !" : "");
+}
+
+std::vector<std::string> FunnelCells(const std::string& group, const pb::FunnelRow& r) {
+  std::vector<std::string> cells = {group, absl::StrCat(r.leads())};
+  for (const pb::FunnelStepResult& s : r.steps()) cells.push_back(StepCell(s));
+  cells.push_back(absl::StrCat(Minutes(r.speed_to_lead_p50(), r.has_speed_to_lead_p50()), " / ",
+                               Minutes(r.speed_to_lead_p90(), r.has_speed_to_lead_p90())));
+  cells.push_back(absl::StrFormat("%.1f", r.attempts_per_lead_before_contact()));
+  cells.push_back(absl::StrFormat("%d (%d complete)", r.closed_not_reached(),
+                                  r.closed_not_reached_cadence_complete()));
+  cells.push_back(absl::StrCat(r.emails_before_first_call()));
+  cells.push_back(Percent(r.abandon_rate_percent()));
+  cells.push_back(absl::StrFormat("%d (%d showed, %d sold)", r.handovers_delivered(),
+                                  r.handovers_showed(), r.handovers_sold()));
+  return cells;
+}
+
+void PrintFunnel(const pb::FunnelReport& r) {
+  std::vector<std::vector<std::string>> rows;
+  for (const pb::FunnelRow& row : r.rows()) {
+    std::string group = row.group_key().empty() ? "(none)" : row.group_key();
+    if (!row.group_label().empty()) absl::StrAppend(&group, " ", row.group_label());
+    rows.push_back(FunnelCells(group, row));
+  }
+  rows.push_back(FunnelCells("TOTAL", r.totals()));
+  PrintTable({"GROUP", "LEADS", "DIALOGUE", "APPOINTMENT", "SHOW", "SALE", "SPEED MIN P50/P90",
+              "CALLS TO CONTACT", "CLOSED NOT REACHED", "E-MAIL FIRST", "ABANDON", "HANDOVERS"},
+             rows);
+  if (r.totals().agent_talk_share_percent() > 0) {
+    std::cout << "agents talked " << Percent(r.totals().agent_talk_share_percent())
+              << " of their logged-in time\n";
+  }
+  if (r.shortfalls().empty()) {
+    std::cout << (r.totals().leads() > 0 ? "every step meets its target\n"
+                                         : "no leads arrived in the period\n");
+    return;
+  }
+  std::cout << "\nwhere the funnel leaks (largest shortfall first; '!' above):\n";
+  int shown = 0;
+  for (const pb::StepShortfall& s : r.shortfalls()) {
+    if (++shown > 10) break;
+    std::cout << absl::StrFormat(
+        "  %-24s %-12s %d of %d asked (-%d); conversion %.1f%%, target %.1f%%\n",
+        s.group_key().empty() ? "TOTAL" : s.group_key(), StepName(s.step()), s.actual_count(),
+        s.target_count(), s.shortfall(), s.conversion_percent(), s.target_conversion_percent());
+  }
+}
+
+// YYYY-MM-DD (midnight UTC) or RFC 3339.
+std::optional<Failure> SetDate(const Args& args, absl::string_view flag,
+                               google::protobuf::Timestamp* out, absl::Time fallback) {
+  absl::Time t = fallback;
+  if (std::optional<std::string> v = args.Get(flag)) {
+    absl::CivilDay day;
+    std::string error;
+    if (absl::ParseCivilTime(*v, &day)) {
+      t = absl::FromCivil(day, absl::UTCTimeZone());
+    } else if (!absl::ParseTime(absl::RFC3339_full, *v, &t, &error)) {
+      return Usage(absl::StrCat("--", flag, " must be a date (2026-11-01) or an RFC 3339 time"));
+    }
+  }
+  out->set_seconds(absl::ToUnixSeconds(t));
+  return std::nullopt;
+}
+
+std::optional<Failure> Report(const Client& client, const Args& args) {
+  pb::FunnelRequest req;
+  const absl::Time now = absl::Now();
+  if (auto f = SetDate(args, "from", req.mutable_period_start(), now - absl::Hours(24 * 30)))
+    return f;
+  if (auto f = SetDate(args, "to", req.mutable_period_end(), now)) return f;
+  for (const std::string& d : args.GetAll("dealer")) req.add_dealer_ids(d);
+  for (const std::string& c : args.GetAll("campaign")) {
+    std::optional<int64_t> id = ParseId(c);
+    if (!id) return Usage("--campaign must be a campaign id");
+    req.add_campaign_ids(*id);
+  }
+  for (const std::string& a : args.GetAll("agent")) req.add_agent_logins(a);
+  for (const std::string& o : args.GetAll("origin")) {
+    auto parsed = ParseEnum<pb::LeadOrigin>(o, &pb::LeadOrigin_Parse, "LEAD_ORIGIN_");
+    if (!parsed)
+      return Usage(
+          "--origin must be list-import, crm-unsold, crm-unreached or crm-proposal-pending");
+    req.add_origins(*parsed);
+  }
+  if (std::optional<std::string> k = args.Get("kind")) {
+    auto parsed = ParseEnum<pb::LeadKind>(*k, &pb::LeadKind_Parse, "LEAD_KIND_");
+    if (!parsed) return Usage("--kind must be active or passive");
+    req.set_kind(*parsed);
+  }
+  for (const std::string& c : args.GetAll("category")) {
+    auto parsed = ParseEnum<pb::LeadCategory>(c, &pb::LeadCategory_Parse, "LEAD_CATEGORY_");
+    if (!parsed)
+      return Usage(
+          "--category must be new-car-online, used-car-online, phone, showroom or passive-list");
+    req.add_categories(*parsed);
+  }
+  auto by = ParseEnum<pb::FunnelGroupBy>(args.GetOr("by", "dealer"), &pb::FunnelGroupBy_Parse,
+                                         "FUNNEL_GROUP_BY_");
+  if (!by)
+    return Usage("--by must be dealer, campaign, agent, origin, category, day, week or month");
+  req.set_group_by(*by);
+  req.set_time_zone(args.GetOr("tz", ""));
+  auto stub = pb::Reports::NewStub(client.channel());
+  pb::FunnelReport r;
+  if (auto f = client.Call(*stub, &pb::Reports::Stub::GetFunnel, req, &r)) return f;
+  if (client.json()) {
+    PrintJson(r);
+  } else {
+    PrintFunnel(r);
+  }
+  std::optional<std::string> html = args.Get("html");
+  if (!html) return std::nullopt;
+  // The page shows a funnel per dealer and the step rates over time.
+  pb::FunnelRequest per_dealer = req;
+  per_dealer.set_group_by(pb::FUNNEL_GROUP_BY_DEALER);
+  pb::FunnelReport dealers = r;
+  if (req.group_by() != pb::FUNNEL_GROUP_BY_DEALER) {
+    if (auto f = client.Call(*stub, &pb::Reports::Stub::GetFunnel, per_dealer, &dealers)) return f;
+  }
+  const int64_t days = (req.period_end().seconds() - req.period_start().seconds()) / 86400;
+  pb::FunnelRequest over_time = req;
+  over_time.set_group_by(days <= 62    ? pb::FUNNEL_GROUP_BY_DAY
+                         : days <= 190 ? pb::FUNNEL_GROUP_BY_WEEK
+                                       : pb::FUNNEL_GROUP_BY_MONTH);
+  pb::FunnelReport periods;
+  if (auto f = client.Call(*stub, &pb::Reports::Stub::GetFunnel, over_time, &periods)) return f;
+  std::ofstream out(*html, std::ios::binary | std::ios::trunc);
+  out << RenderFunnelHtml(dealers, periods, absl::Now());
+  out.close();
+  if (!out) return Failure{absl::StrCat("could not write ", *html), false};
+  if (!client.json()) std::cout << "wrote " << *html << "\n";
+  return std::nullopt;
+}
+
+void PrintTargets(const pb::GetTargetsResponse& r) {
+  std::vector<std::vector<std::string>> rows;
+  for (const pb::FunnelTargets& t : r.targets()) {
+    rows.push_back({EnumText(t.category(), &pb::LeadCategory_Name, "LEAD_CATEGORY_"),
+                    absl::StrFormat("%g", t.dialogue_percent()),
+                    absl::StrFormat("%g", t.appointment_percent()),
+                    absl::StrFormat("%g", t.show_percent()),
+                    absl::StrFormat("%g", t.sale_percent())});
+  }
+  std::cout << (r.dealer_id().empty() ? std::string("defaults")
+                                      : absl::StrCat("dealer ", r.dealer_id()))
+            << (r.inherited() && !r.dealer_id().empty() ? " (the defaults: none of its own)" : "")
+            << ", per 100 leads:\n";
+  PrintTable({"CATEGORY", "DIALOGUE", "APPOINTMENT", "SHOW", "SALE"}, rows);
+}
+
+std::optional<Failure> Targets(const Client& client, const Args& args) {
+  auto stub = pb::Reports::NewStub(client.channel());
+  pb::GetTargetsResponse r;
+  const std::vector<std::string> sets = args.GetAll("set");
+  if (sets.empty()) {
+    pb::GetTargetsRequest req;
+    req.set_dealer_id(args.GetOr("dealer", ""));
+    if (auto f = client.Call(*stub, &pb::Reports::Stub::GetTargets, req, &r)) return f;
+  } else {
+    pb::SetTargetsRequest req;
+    req.set_dealer_id(args.GetOr("dealer", ""));
+    for (const std::string& set : sets) {
+      const std::pair<std::string, std::string> kv = absl::StrSplit(set, absl::MaxSplits('=', 1));
+      const std::vector<std::string> values = absl::StrSplit(kv.second, '/');
+      auto category =
+          ParseEnum<pb::LeadCategory>(kv.first, &pb::LeadCategory_Parse, "LEAD_CATEGORY_");
+      std::vector<double> v(4);
+      if (!category || values.size() != 4 ||
+          !std::all_of(values.begin(), values.end(), [&, i = 0](const std::string& x) mutable {
+            return absl::SimpleAtod(x, &v[i++]);
+          })) {
+        return Usage(absl::StrCat(
+            "--set=", set,
+            ": expected CATEGORY=DIALOGUE/APPOINTMENT/SHOW/SALE, e.g. phone=60/36/22/22"));
+      }
+      pb::FunnelTargets* t = req.add_targets();
+      t->set_category(*category);
+      t->set_dialogue_percent(v[0]);
+      t->set_appointment_percent(v[1]);
+      t->set_show_percent(v[2]);
+      t->set_sale_percent(v[3]);
+    }
+    if (auto f = client.Call(*stub, &pb::Reports::Stub::SetTargets, req, &r)) return f;
+  }
+  if (client.json()) {
+    PrintJson(r);
+  } else {
+    PrintTargets(r);
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 int Main(const std::vector<std::string>& argv) {
@@ -1225,6 +1452,10 @@ int Main(const std::vector<std::string>& argv) {
       {"agents", {"queue", "count", "for", "wrap", "seed"}},
       {"handovers", {"dealer", "state"}},
       {"handover", {}},
+      {"report",
+       {"from", "to", "by", "dealer", "campaign", "agent", "origin", "kind", "category", "tz",
+        "html"}},
+      {"targets", {"dealer", "set"}},
   };
   if (auto it = kFlags.find(command); it != kFlags.end()) {
     std::set<std::string> allowed = it->second;
@@ -1268,6 +1499,10 @@ int Main(const std::vector<std::string>& argv) {
     failure = Handovers(client, *args);
   } else if (command == "handover") {
     failure = HandoverCommand(client, *args);
+  } else if (command == "report") {
+    failure = Report(client, *args);
+  } else if (command == "targets") {
+    failure = Targets(client, *args);
   } else {
     failure = Usage(absl::StrCat("unknown command '", command, "'"));
   }

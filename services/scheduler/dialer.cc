@@ -104,6 +104,7 @@ void Dialer::Stop() {
         Lose(*s);
       }
       s->claim.reset();
+      RecordShift(*s, s->sink == nullptr ? s->disconnected_at : loop_->Now());
       s->sink = nullptr;
     }
     calls_.clear();
@@ -164,6 +165,7 @@ void Dialer::DoLogin(v1::AgentMessage::Login login, Sink sink,
   s->sink = std::move(sink);
   s->state = v1::AGENT_STATE_PAUSED;
   s->since = loop_->Now();
+  s->logged_in_at = s->since;
   Session& session = *s;
   sessions_[s->id] = std::move(s);
   for (const std::string& q : session.queues) LoadQueue(q);
@@ -288,6 +290,7 @@ void Dialer::Handle(Session& s, const v1::AgentMessage& m) {
         calls_.erase(s.call_id);
       }
       if (s.claim) Release(*s.claim, "agent logged out", s.agent);
+      RecordShift(s, loop_->Now());
       const std::vector<std::string> queues = s.queues;
       sessions_.erase(std::string(s.id));  // `s` is gone now
       for (const std::string& q : queues) {
@@ -377,6 +380,7 @@ void Dialer::Tick() {
     if (s.sink == nullptr) {
       if (now - s.disconnected_at >= options_.resume_window) {
         if (s.state == v1::AGENT_STATE_WRAP_UP && s.outcome_pending) Lose(s);
+        RecordShift(s, s.disconnected_at);
         gone.push_back(id);
       }
       continue;
@@ -801,8 +805,22 @@ void Dialer::SendConnected(Session& s, Call& call, bool with_story) {
   Send(s, e);
 }
 
+void Dialer::RecordShift(const Session& s, absl::Time end) {
+  ++*in_flight_;
+  if (!workers_->TrySubmit(
+          [this, agent = s.agent, from = s.logged_in_at, end, talk = s.talk, n = in_flight_] {
+            if (absl::Status st = scheduler_->RecordAgentShift(agent, from, end, talk); !st.ok()) {
+              SV_LOG(Warning) << "agent " << agent << ": session time not recorded: " << st;
+            }
+            --*n;
+          })) {
+    --*in_flight_;
+  }
+}
+
 void Dialer::EndTalk(Session& s) {
   const absl::Time now = loop_->Now();
+  s.talk += now - s.talk_started;
   for (const std::string& qid : s.queues) {
     if (Queue* q = QueueOf(qid)) q->estimates.OnTalkEnded(now - s.talk_started);
   }

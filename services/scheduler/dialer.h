@@ -92,6 +92,9 @@ class Dialer {
     absl::Time disconnected_at = absl::InfinitePast();
     v1::AgentState state = v1::AGENT_STATE_PAUSED;
     absl::Time since;
+    // For the funnel's talk share.
+    absl::Time logged_in_at;
+    absl::Duration talk;
     bool fetching = false;  // a claim for this agent is on its way
     absl::Time next_fetch = absl::InfinitePast();
     // The lead in hand (offered, being called, talked to or wrapped up).
@@ -157,6 +160,8 @@ class Dialer {
   void OnCallEvent(const telephony::CallEvent& e);
   void Connect(Session& s, Call& call);
   void SendConnected(Session& s, Call& call, bool with_story);
+  // Hands the session's logged-in and talk time to the database (it is ending at `end`).
+  void RecordShift(const Session& s, absl::Time end);
   void EndTalk(Session& s);
   Session* LongestAvailable(const std::string& queue);
   void Available(Session& s, const std::string& reason = "");

@@ -15,6 +15,7 @@
 #include "libs/common/log.h"
 #include "libs/common/status_macros.h"
 #include "libs/domain/validate.h"
+#include "libs/funnel/funnel.h"
 #include "libs/intake/row.h"
 #include "libs/phone/phone.h"
 #include "libs/store/campaigns.h"
@@ -208,9 +209,19 @@ domain::Lead LeadFromFollowUp(const v1::FollowUp& f, const std::string& dealer_i
     }
     lead.contact_routes.push_back(std::move(route));
   }
+  bool used_interest = false;
   for (const v1::Vehicle& v : f.vehicles()) {
     lead.vehicles.push_back(scheduler::FromProto(v, domain::VehicleRole::kInterest));
+    const domain::Vehicle& added = lead.vehicles.back();
+    used_interest |= added.role == domain::VehicleRole::kInterest && added.used;
   }
+  const funnel::SourceChannel source =
+      f.source_channel() == v1::LEAD_SOURCE_CHANNEL_ONLINE     ? funnel::SourceChannel::kOnline
+      : f.source_channel() == v1::LEAD_SOURCE_CHANNEL_PHONE    ? funnel::SourceChannel::kPhone
+      : f.source_channel() == v1::LEAD_SOURCE_CHANNEL_SHOWROOM ? funnel::SourceChannel::kShowroom
+      : f.source_channel() == v1::LEAD_SOURCE_CHANNEL_OTHER    ? funnel::SourceChannel::kOther
+                                                               : funnel::SourceChannel::kUnknown;
+  lead.category = std::string(funnel::Name(funnel::CategoryOf(false, source, used_interest)));
   // The customer took the initiative: calling them back is a service call, unless the CRM says
   // otherwise.
   lead.consent.basis = f.consent().basis() == v1::CONSENT_BASIS_UNSPECIFIED

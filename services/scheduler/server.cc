@@ -43,7 +43,8 @@ Server::Server(ServerOptions options)
       scheduling_(env_),
       agents_(env_, dialer_.get()),
       handovers_(env_),
-      feedback_(env_) {}
+      feedback_(env_),
+      reports_(env_) {}
 
 Server::~Server() { Shutdown(absl::ZeroDuration()); }
 
@@ -61,6 +62,7 @@ absl::Status Server::Start() {
   builder.RegisterService(&agents_);
   builder.RegisterService(&handovers_);
   builder.RegisterService(&feedback_);
+  builder.RegisterService(&reports_);
   // List imports stream files of many MB in chunks; a chunk may be up to 4 MiB.
   builder.SetMaxReceiveMessageSize(8 << 20);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();

@@ -96,6 +96,7 @@ class Server {
   AgentServiceImpl agents_;
   HandoverServiceImpl handovers_;
   FeedbackServiceImpl feedback_;
+  ReportsServiceImpl reports_;
   absl::Mutex mu_;
   std::unique_ptr<grpc::Server> server_ ABSL_GUARDED_BY(mu_);
   bool shut_down_ ABSL_GUARDED_BY(mu_) = false;

@@ -9,6 +9,7 @@
 #include "secondvoice/v1/feedback.grpc.pb.h"
 #include "secondvoice/v1/handover.grpc.pb.h"
 #include "secondvoice/v1/lead_service.grpc.pb.h"
+#include "secondvoice/v1/reports.grpc.pb.h"
 #include "services/scheduler/rpc.h"
 
 namespace secondvoice::scheduler {
@@ -100,6 +101,20 @@ class FeedbackServiceImpl final : public v1::Feedback::CallbackService {
   explicit FeedbackServiceImpl(const Env& env) : env_(env) {}
   ServerUnaryReactor* ReportOutcome(CallbackServerContext* ctx, const v1::ReportOutcomeRequest* req,
                                     v1::ReportOutcomeResponse* resp) override;
+
+ private:
+  const Env& env_;
+};
+
+class ReportsServiceImpl final : public v1::Reports::CallbackService {
+ public:
+  explicit ReportsServiceImpl(const Env& env) : env_(env) {}
+  ServerUnaryReactor* GetFunnel(CallbackServerContext* ctx, const v1::FunnelRequest* req,
+                                v1::FunnelReport* resp) override;
+  ServerUnaryReactor* GetTargets(CallbackServerContext* ctx, const v1::GetTargetsRequest* req,
+                                 v1::GetTargetsResponse* resp) override;
+  ServerUnaryReactor* SetTargets(CallbackServerContext* ctx, const v1::SetTargetsRequest* req,
+                                 v1::GetTargetsResponse* resp) override;
 
  private:
   const Env& env_;

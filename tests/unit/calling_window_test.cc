@@ -627,5 +627,38 @@ TEST(Daypart, AcrossDstSundays) {
   EXPECT_EQ(NextDaypartStart(Utc(2026, 10, 25, 20, 0), tz), Utc(2026, 10, 25, 23, 0));
 }
 
+// Speed to lead counts opening hours only: a lead that arrives at 20:55 on a Friday and is
+// called at 10:02 on Saturday waited 5 + 2 minutes, not 13 hours.
+TEST(OpenBetween, CountsOpeningHoursOnly) {
+  const absl::TimeZone tz = Amsterdam();
+  const CallingWindow w = DefaultWindow(tz);
+  // Inside one open period: the wall-clock time.
+  EXPECT_EQ(OpenBetween(w, Local(tz, 2026, 11, 2, 10, 0), Local(tz, 2026, 11, 2, 10, 4)),
+            absl::Minutes(4));
+  EXPECT_EQ(OpenBetween(w, Local(tz, 2026, 11, 6, 20, 55), Local(tz, 2026, 11, 7, 10, 2)),
+            absl::Minutes(7));
+  // Arrived on Sunday night, called on Monday at 09:05.
+  EXPECT_EQ(OpenBetween(w, Local(tz, 2026, 11, 8, 23, 0), Local(tz, 2026, 11, 9, 9, 5)),
+            absl::Minutes(5));
+  // Christmas Day and Boxing Day (Friday and Saturday in 2026) are closed; Sunday too.
+  EXPECT_EQ(OpenBetween(w, Local(tz, 2026, 12, 24, 20, 50), Local(tz, 2026, 12, 28, 9, 1)),
+            absl::Minutes(11));
+  // A whole Monday to Friday week: 5 x 12 h, plus Saturday's 6 h.
+  EXPECT_EQ(OpenBetween(w, Local(tz, 2026, 11, 9, 0, 0), Local(tz, 2026, 11, 15, 0, 0)),
+            absl::Hours(66));
+  EXPECT_EQ(OpenBetween(w, Local(tz, 2026, 11, 9, 10, 0), Local(tz, 2026, 11, 9, 9, 0)),
+            absl::ZeroDuration());
+}
+
+// The night the clocks go back (25 October 2026) is closed anyway; the hours around it count
+// as the local clock shows them.
+TEST(OpenBetween, AcrossTheClockChange) {
+  const absl::TimeZone tz = Amsterdam();
+  const CallingWindow w = WindowOf("mon-sun 00:00-24:00", tz);
+  // 24 October 12:00 to 25 October 12:00 local: 25 real hours.
+  EXPECT_EQ(OpenBetween(w, Local(tz, 2026, 10, 24, 12, 0), Local(tz, 2026, 10, 25, 12, 0)),
+            absl::Hours(25));
+}
+
 }  // namespace
 }  // namespace secondvoice::calendar
