@@ -9,55 +9,97 @@
 namespace secondvoice::store {
 namespace {
 
-// One pass over the cohort's rows: each group and the totals (GROUPING SETS). The targets each
-// lead asks for are its dealer's for its category, else the defaults; summed they give the
-// row's expected counts, so a row that mixes categories gets the lead-weighted mix.
+// The cohort's rows with their group key, narrowed by the filters.
+#define SV_FUNNEL_COHORT                                                                         \
+  "WITH f AS NOT MATERIALIZED (SELECT f.*, CASE $9"                                              \
+  "   WHEN 'dealer' THEN f.dealer_id"                                                            \
+  "   WHEN 'campaign' THEN coalesce(f.campaign_id::text, '')"                                    \
+  "   WHEN 'agent' THEN f.dialogue_by"                                                           \
+  "   WHEN 'origin' THEN f.origin"                                                               \
+  "   WHEN 'category' THEN f.category"                                                           \
+  "   WHEN 'day' THEN to_char(date_trunc('day', f.arrived_at AT TIME ZONE $10), 'YYYY-MM-DD')"   \
+  "   WHEN 'week' THEN to_char(date_trunc('week', f.arrived_at AT TIME ZONE $10), 'YYYY-MM-DD')" \
+  "   WHEN 'month' THEN"                                                                         \
+  "     to_char(date_trunc('month', f.arrived_at AT TIME ZONE $10), 'YYYY-MM-DD')"               \
+  "   ELSE '' END AS key"                                                                        \
+  "  FROM lead_funnel f"                                                                         \
+  " WHERE f.arrived_at >= $1 AND f.arrived_at < $2"                                              \
+  "   AND (cardinality($3::text[]) = 0 OR f.dealer_id = ANY($3::text[]))"                        \
+  "   AND (cardinality($4::bigint[]) = 0 OR f.campaign_id = ANY($4::bigint[]))"                  \
+  "   AND (cardinality($5::text[]) = 0 OR f.dialogue_by = ANY($5::text[]))"                      \
+  "   AND (cardinality($6::text[]) = 0 OR f.origin = ANY($6::text[]))"                           \
+  "   AND ($7 = '' OR f.kind = $7)"                                                              \
+  "   AND (cardinality($8::text[]) = 0 OR f.category = ANY($8::text[]))),"
+
+// Per lead: its counts, grouped as finely as the targets need (key, dealer, category) so that
+// the aggregation hashes a few thousand groups and the targets are joined on those, not on every
+// lead.
+#define SV_FUNNEL_COUNTS                                                                        \
+  " c AS (SELECT f.key, f.dealer_id, f.category, count(*) AS leads,"                            \
+  "   count(f.dialogue_at) AS dialogues, count(f.appointment_at) AS appointments,"              \
+  "   count(f.showed_at) AS shows, count(f.sold_at) AS sales,"                                  \
+  "   count(f.calls_to_dialogue) AS contacted, coalesce(sum(f.calls_to_dialogue), 0) AS calls," \
+  "   count(*) FILTER (WHERE f.closed_not_reached) AS closed,"                                  \
+  "   count(*) FILTER (WHERE f.closed_not_reached AND f.cadence_complete) AS complete,"         \
+  "   count(*) FILTER (WHERE f.messages_before_call > 0) AS messaged,"                          \
+  "   coalesce(sum(f.answered), 0) AS answered, coalesce(sum(f.abandoned), 0) AS abandoned,"    \
+  "   count(f.handover_delivered_at) AS delivered,"                                             \
+  "   count(*) FILTER (WHERE f.handover_delivered_at IS NOT NULL AND f.showed_at IS NOT NULL)"  \
+  "     AS delivered_showed,"                                                                   \
+  "   count(*) FILTER (WHERE f.handover_delivered_at IS NOT NULL AND f.sold_at IS NOT NULL)"    \
+  "     AS delivered_sold"                                                                      \
+  "  FROM f GROUP BY f.key, f.dealer_id, f.category),"
+
+// Summed per group: the counts, and what the targets ask for (each lead with its dealer's
+// targets for its category, else the defaults: a row that mixes them gets the lead-weighted mix).
+// An empty cohort's totals are NULLs, which read as 0.
+#define SV_FUNNEL_SUMS                                                                 \
+  " sum(c.leads)::bigint AS leads, sum(c.dialogues)::bigint AS dialogues,"             \
+  " sum(c.appointments)::bigint AS appointments, sum(c.shows)::bigint AS shows,"       \
+  " sum(c.sales)::bigint AS sales,"                                                    \
+  " sum(c.leads * coalesce(td.dialogue_percent, t0.dialogue_percent, 0)) / 100 AS e1," \
+  " sum(c.leads * coalesce(td.appointment_percent, t0.appointment_percent, 0)) / 100"  \
+  "   AS e2,"                                                                          \
+  " sum(c.leads * coalesce(td.show_percent, t0.show_percent, 0)) / 100 AS e3,"         \
+  " sum(c.leads * coalesce(td.sale_percent, t0.sale_percent, 0)) / 100 AS e4,"         \
+  " sum(c.contacted)::bigint AS contacted, sum(c.calls)::bigint AS calls,"             \
+  " sum(c.closed)::bigint AS closed, sum(c.complete)::bigint AS complete,"             \
+  " sum(c.messaged)::bigint AS messaged, sum(c.answered)::bigint AS answered,"         \
+  " sum(c.abandoned)::bigint AS abandoned, sum(c.delivered)::bigint AS delivered,"     \
+  " sum(c.delivered_showed)::bigint AS delivered_showed,"                              \
+  " sum(c.delivered_sold)::bigint AS delivered_sold"                                   \
+  " FROM c"                                                                            \
+  " LEFT JOIN funnel_targets t0 ON t0.dealer_id = '' AND t0.category = c.category"     \
+  " LEFT JOIN funnel_targets td ON td.dealer_id = c.dealer_id AND td.category = c.category"
+
+// The figures in the order Funnel() reads them, with the dealer's or campaign's name; groups in
+// key order, the totals last.
+#define SV_FUNNEL_SELECT                                                                \
+  " SELECT r.totals, r.key, r.leads, r.dialogues, r.appointments, r.shows, r.sales,"    \
+  "  r.e1, r.e2, r.e3, r.e4, p.speed[1], p.speed[2], r.contacted, r.calls, r.closed,"   \
+  "  r.complete, r.messaged, r.answered, r.abandoned, r.delivered, r.delivered_showed," \
+  "  r.delivered_sold,"                                                                 \
+  "  coalesce(CASE $9 WHEN 'dealer' THEN d.name WHEN 'campaign' THEN cm.name END, '')"  \
+  " FROM r JOIN p ON p.totals = r.totals AND p.key = r.key"                             \
+  " LEFT JOIN dealers d ON $9 = 'dealer' AND d.id = r.key"                              \
+  " LEFT JOIN campaigns cm ON $9 = 'campaign' AND cm.id::text = r.key"                  \
+  " ORDER BY r.totals, r.key"
+
+// Each group and the totals (GROUPING SETS); speed to lead's p50 and p90 from one sort.
 constexpr Query kFunnel = {
-    "report_funnel",
-    "WITH f AS (SELECT f.*, CASE $9"
-    "   WHEN 'dealer' THEN f.dealer_id"
-    "   WHEN 'campaign' THEN coalesce(f.campaign_id::text, '')"
-    "   WHEN 'agent' THEN f.dialogue_by"
-    "   WHEN 'origin' THEN f.origin"
-    "   WHEN 'category' THEN f.category"
-    "   WHEN 'day' THEN to_char(date_trunc('day', f.arrived_at AT TIME ZONE $10), 'YYYY-MM-DD')"
-    "   WHEN 'week' THEN to_char(date_trunc('week', f.arrived_at AT TIME ZONE $10), 'YYYY-MM-DD')"
-    "   WHEN 'month' THEN"
-    "     to_char(date_trunc('month', f.arrived_at AT TIME ZONE $10), 'YYYY-MM-DD')"
-    "   ELSE '' END AS key"
-    "  FROM lead_funnel f"
-    " WHERE f.arrived_at >= $1 AND f.arrived_at < $2"
-    "   AND (cardinality($3::text[]) = 0 OR f.dealer_id = ANY($3::text[]))"
-    "   AND (cardinality($4::bigint[]) = 0 OR f.campaign_id = ANY($4::bigint[]))"
-    "   AND (cardinality($5::text[]) = 0 OR f.dialogue_by = ANY($5::text[]))"
-    "   AND (cardinality($6::text[]) = 0 OR f.origin = ANY($6::text[]))"
-    "   AND ($7 = '' OR f.kind = $7)"
-    "   AND (cardinality($8::text[]) = 0 OR f.category = ANY($8::text[]))),"
-    " r AS (SELECT grouping(f.key) AS totals, coalesce(f.key, '') AS key, count(*) AS leads,"
-    "   count(f.dialogue_at), count(f.appointment_at), count(f.showed_at), count(f.sold_at),"
-    "   coalesce(sum(coalesce(td.dialogue_percent, t0.dialogue_percent, 0)), 0) / 100,"
-    "   coalesce(sum(coalesce(td.appointment_percent, t0.appointment_percent, 0)), 0) / 100,"
-    "   coalesce(sum(coalesce(td.show_percent, t0.show_percent, 0)), 0) / 100,"
-    "   coalesce(sum(coalesce(td.sale_percent, t0.sale_percent, 0)), 0) / 100,"
-    "   percentile_disc(0.5) WITHIN GROUP (ORDER BY f.speed_s),"
-    "   percentile_disc(0.9) WITHIN GROUP (ORDER BY f.speed_s),"
-    "   count(f.calls_to_dialogue), coalesce(sum(f.calls_to_dialogue), 0),"
-    "   count(*) FILTER (WHERE f.closed_not_reached),"
-    "   count(*) FILTER (WHERE f.closed_not_reached AND f.cadence_complete),"
-    "   count(*) FILTER (WHERE f.messages_before_call > 0),"
-    "   coalesce(sum(f.answered), 0), coalesce(sum(f.abandoned), 0),"
-    "   count(f.handover_delivered_at),"
-    "   count(*) FILTER (WHERE f.handover_delivered_at IS NOT NULL AND f.showed_at IS NOT NULL),"
-    "   count(*) FILTER (WHERE f.handover_delivered_at IS NOT NULL AND f.sold_at IS NOT NULL)"
-    "  FROM f"
-    "  LEFT JOIN funnel_targets t0 ON t0.dealer_id = '' AND t0.category = f.category"
-    "  LEFT JOIN funnel_targets td ON td.dealer_id = f.dealer_id AND td.category = f.category"
-    " GROUP BY GROUPING SETS ((f.key), ()))"
-    " SELECT r.*, coalesce(CASE $9 WHEN 'dealer' THEN d.name WHEN 'campaign' THEN c.name END, '')"
-    "  FROM r"
-    "  LEFT JOIN dealers d ON $9 = 'dealer' AND d.id = r.key"
-    "  LEFT JOIN campaigns c ON $9 = 'campaign' AND c.id::text = r.key"
-    " ORDER BY r.totals, r.key"};
+    "report_funnel", SV_FUNNEL_COHORT SV_FUNNEL_COUNTS
+    " r AS (SELECT grouping(c.key) AS totals, coalesce(c.key, '') AS key," SV_FUNNEL_SUMS
+    " GROUP BY GROUPING SETS ((c.key), ())),"
+    " p AS (SELECT grouping(f.key) AS totals, coalesce(f.key, '') AS key,"
+    "  percentile_disc(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY f.speed_s) AS speed"
+    "  FROM f GROUP BY GROUPING SETS ((f.key), ()))" SV_FUNNEL_SELECT};
+// Without a grouping: the totals alone.
+constexpr Query kFunnelTotals = {"report_funnel_totals", SV_FUNNEL_COHORT SV_FUNNEL_COUNTS
+                                 " r AS (SELECT 1 AS totals, '' AS key," SV_FUNNEL_SUMS
+                                 "),"
+                                 " p AS (SELECT 1 AS totals, '' AS key,"
+                                 "  percentile_disc(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY "
+                                 "f.speed_s) AS speed FROM f)" SV_FUNNEL_SELECT};
 constexpr Query kAgentTimes = {
     "report_agent_times",
     "SELECT grouping(agent_login), coalesce(agent_login, ''), coalesce(sum(talk_s), 0),"
@@ -91,10 +133,14 @@ std::string IdArray(const std::vector<int64_t>& ids) {
 }  // namespace
 
 absl::StatusOr<std::vector<FunnelFigures>> Funnel(PgConn& conn, const FunnelQuery& q) {
+  // The filters are "empty or matches" on parameters: a plan made for these values (which folds
+  // the empty ones away and sees the period) beats a generic one; planning costs a millisecond.
+  RETURN_IF_ERROR(conn.ExecScript("SET LOCAL plan_cache_mode = force_custom_plan"));
   ASSIGN_OR_RETURN(PgResult r,
-                   conn.Exec(kFunnel, {q.from, q.to, ArrayLiteral(q.dealers), IdArray(q.campaigns),
-                                       ArrayLiteral(q.agents), ArrayLiteral(q.origins), q.kind,
-                                       ArrayLiteral(q.categories), q.group, q.time_zone}));
+                   conn.Exec(q.group.empty() ? kFunnelTotals : kFunnel,
+                             {q.from, q.to, ArrayLiteral(q.dealers), IdArray(q.campaigns),
+                              ArrayLiteral(q.agents), ArrayLiteral(q.origins), q.kind,
+                              ArrayLiteral(q.categories), q.group, q.time_zone}));
   std::vector<FunnelFigures> out;
   for (int i = 0; i < r.rows(); ++i) {
     FunnelFigures f;

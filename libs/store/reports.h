@@ -50,7 +50,8 @@ struct FunnelFigures {
   int64_t handovers_showed = 0;
   int64_t handovers_sold = 0;
 };
-// The groups in key order, then the totals (always present, zero when nothing matched).
+// The groups in key order, then the totals (always present, zero when nothing matched). Inside a
+// transaction.
 absl::StatusOr<std::vector<FunnelFigures>> Funnel(PgConn& conn, const FunnelQuery& q);
 
 struct AgentTime {

@@ -17,11 +17,10 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "libs/scheduling/scheduler.h"
-#include "libs/store/migrations.h"
 #include "libs/store/pg.h"
 #include "libs/store/pool.h"
 #include "libs/store/schedule.h"
-#include "tests/testing/test_postgres.h"
+#include "tests/testing/bench_world.h"
 
 namespace secondvoice {
 namespace {
@@ -243,31 +242,14 @@ int Main(int argc, char** argv) {
   const int64_t leads = argc > 1 ? std::atoll(argv[1]) : 10'000'000;
   const int seconds = argc > 2 ? std::atoi(argv[2]) : 20;
   const int64_t first = std::min<int64_t>(1'000'000, leads);
-  auto pg = testing::TestPostgres::Start();
-  if (!pg.ok()) Die("postgres", pg.status());
-  auto url = (*pg)->CreateDatabase();
-  if (!url.ok()) Die("database", url.status());
-  {
-    auto conn = store::PgConn::Connect(*url, absl::Seconds(10));
-    if (!conn.ok()) Die("connect", conn.status());
-    // A server sized for ten million leads rather than the tests' defaults: the schedule, its
-    // indexes and the suppressions (about 3 GB at 10M) fit in shared buffers, as they would on a
-    // production server sized for its data.
-    Exec(**conn, "ALTER SYSTEM SET shared_buffers = '4GB'");
-    Exec(**conn, "ALTER SYSTEM SET max_wal_size = '8GB'");
-  }
-  if (absl::Status s = (*pg)->Kill(); !s.ok()) Die("stop", s);
-  if (absl::Status s = (*pg)->Restart(); !s.ok()) Die("restart", s);
-  auto conn = store::PgConn::Connect(*url, absl::Seconds(10));
-  if (!conn.ok()) Die("connect", conn.status());
-  if (!store::Migrate(**conn).ok()) Die("migrate");
-  std::string dealers =
-      "INSERT INTO dealers (id, name, country, time_zone, opening_hours, holidays)"
-      " SELECT 'd' || lpad(i::text, 3, '0'), 'Dealer ' || i, 'NL',"
-      " 'Europe/Amsterdam', 'Mon-Sun 00:00-24:00', 'none'"
-      " FROM generate_series(1, 500) i";
-  Exec(**conn, dealers);
-  Exec(**conn, "INSERT INTO queues (id, name, dialing_mode) VALUES ('bdc', 'BDC', 'progressive')");
+  // A server sized for ten million leads rather than the tests' defaults: the schedule, its
+  // indexes and the suppressions (about 3 GB at 10M) fit in shared buffers, as they would on a
+  // production server sized for its data.
+  auto world =
+      testing::StartBenchWorld({"shared_buffers = '4GB'", "max_wal_size = '8GB'"}, kDealers);
+  if (!world.ok()) Die("postgres", world.status());
+  auto* conn = &world->conn;
+  const std::string* url = &world->url;
   Exec(**conn,
        "INSERT INTO campaigns (id, name, kind, state, queue_id, marketing_policy,"
        " existing_customer_months, min_call_attempts, min_spread_days, max_spread_days,"
