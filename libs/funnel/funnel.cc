@@ -99,16 +99,16 @@ std::array<StepResult, 4> Evaluate(const Counts& counts) {
   return out;
 }
 
-std::vector<Leak> Leaks(const std::vector<std::pair<std::string, Counts>>& rows, size_t limit) {
+std::vector<Leak> Leaks(const std::vector<Counts>& rows, size_t limit) {
   std::vector<Leak> out;
-  for (const auto& [key, counts] : rows) {
-    for (const StepResult& r : Evaluate(counts)) {
-      if (r.shortfall > 0) out.push_back(Leak{key, r});
+  for (size_t i = 0; i < rows.size(); ++i) {
+    for (const StepResult& r : Evaluate(rows[i])) {
+      if (r.shortfall > 0) out.push_back(Leak{i, r});
     }
   }
   std::sort(out.begin(), out.end(), [](const Leak& a, const Leak& b) {
-    return std::make_tuple(-a.step.shortfall, static_cast<int>(a.step.step), a.group_key) <
-           std::make_tuple(-b.step.shortfall, static_cast<int>(b.step.step), b.group_key);
+    return std::make_tuple(-a.step.shortfall, static_cast<int>(a.step.step), a.row) <
+           std::make_tuple(-b.step.shortfall, static_cast<int>(b.step.step), b.row);
   });
   if (out.size() > limit) out.resize(limit);
   return out;

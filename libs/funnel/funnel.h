@@ -69,12 +69,12 @@ std::array<StepResult, 4> Evaluate(const Counts& counts);
 
 // One step of one row below its target.
 struct Leak {
-  std::string group_key;  // "" for the totals
+  size_t row = 0;  // index into the rows given
   StepResult step;
 };
-// Every step with a shortfall, largest first (ties: the earlier step, then the key), at most
-// `limit`.
-std::vector<Leak> Leaks(const std::vector<std::pair<std::string, Counts>>& rows, size_t limit);
+// Every step with a shortfall, largest first (ties: the earlier step, then the earlier row), at
+// most `limit`.
+std::vector<Leak> Leaks(const std::vector<Counts>& rows, size_t limit);
 
 }  // namespace secondvoice::funnel
 

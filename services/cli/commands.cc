@@ -1267,8 +1267,11 @@ void PrintFunnel(const pb::FunnelReport& r) {
     if (++shown > 10) break;
     std::cout << absl::StrFormat(
         "  %-24s %-12s %d of %d asked (-%d); conversion %.1f%%, target %.1f%%\n",
-        s.group_key().empty() ? "TOTAL" : s.group_key(), StepName(s.step()), s.actual_count(),
-        s.target_count(), s.shortfall(), s.conversion_percent(), s.target_conversion_percent());
+        s.totals()              ? "TOTAL"
+        : s.group_key().empty() ? "(none)"
+                                : s.group_key(),
+        StepName(s.step()), s.actual_count(), s.target_count(), s.shortfall(),
+        s.conversion_percent(), s.target_conversion_percent());
   }
 }
 

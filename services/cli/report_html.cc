@@ -472,7 +472,7 @@ void AppendCoaching(const pb::FunnelReport& report, std::string* out) {
   for (const pb::StepShortfall* s : shortfalls) {
     const auto name = names.find(s->group_key());
     const std::string who =
-        s->group_key().empty()
+        s->totals() || s->group_key().empty()
             ? "All dealers"
             : StrCat("dealer ", name != names.end() ? name->second : s->group_key());
     StrAppend(out,

@@ -205,14 +205,15 @@ ServerUnaryReactor* ReportsServiceImpl::GetFunnel(CallbackServerContext* ctx,
                    return nullptr;
                  };
                  *resp->mutable_request() = *req;
-                 std::vector<std::pair<std::string, funnel::Counts>> counts;
+                 std::vector<funnel::Counts> counts;
                  for (const store::FunnelFigures& f : figures) {
                    ToProto(f, time_of(f), f.totals ? resp->mutable_totals() : resp->add_rows());
-                   counts.emplace_back(f.key, f.counts);
+                   counts.push_back(f.counts);
                  }
                  for (const funnel::Leak& leak : funnel::Leaks(counts, kMaxShortfalls)) {
                    v1::StepShortfall* s = resp->add_shortfalls();
-                   s->set_group_key(leak.group_key);
+                   s->set_group_key(figures[leak.row].key);
+                   s->set_totals(figures[leak.row].totals);
                    s->set_step(static_cast<v1::FunnelStep>(static_cast<int>(leak.step.step) +
                                                            v1::FUNNEL_STEP_DIALOGUE));
                    s->set_target_count(leak.step.target_count);

@@ -299,6 +299,16 @@ TEST_F(ReportTest, TheFunnelOfASimulatedShiftIsWhatTheJourneyRecorded) {
     }
   }
   EXPECT_GT(by_agent.totals().agent_talk_share_percent(), 0);
+  // The leads nobody talked to yet are a group with an empty key, told apart from the totals.
+  for (const pb::StepShortfall& s : by_agent.shortfalls()) {
+    const pb::FunnelRow* row = s.totals() ? &by_agent.totals() : nullptr;
+    for (const pb::FunnelRow& r : by_agent.rows()) {
+      if (!s.totals() && r.group_key() == s.group_key()) row = &r;
+    }
+    ASSERT_NE(row, nullptr) << s.group_key();
+    EXPECT_EQ(row->steps(s.step() - pb::FUNNEL_STEP_DIALOGUE).shortfall(), s.shortfall())
+        << (s.totals() ? "totals" : s.group_key());
+  }
   EXPECT_EQ(leads_->Count("SELECT count(*) FROM agent_shifts"), 3);
 
   // Filters: one dealer's report is that dealer's row.

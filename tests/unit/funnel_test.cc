@@ -89,25 +89,25 @@ TEST(Evaluate, AStepWithoutTargetNeverFallsShort) {
 }
 
 TEST(Leaks, LargestShortfallFirstAcrossRowsAndSteps) {
-  const std::vector<std::pair<std::string, Counts>> rows = {
-      {"a", Row(100, {60, 36, 22, 13})},  // on target everywhere
-      {"b", Row(100, {30, 20, 10, 5})},   // 30, 16, 12, 8 short
-      {"c", Row(100, {60, 10, 10, 10})},  // 26, 12, 3 short
+  const std::vector<Counts> rows = {
+      Row(100, {60, 36, 22, 13}),  // on target everywhere
+      Row(100, {30, 20, 10, 5}),   // 30, 16, 12, 8 short
+      Row(100, {60, 10, 10, 10}),  // 26, 12, 3 short
   };
   const std::vector<Leak> leaks = Leaks(rows, 100);
   ASSERT_EQ(leaks.size(), 7u);
-  EXPECT_EQ(leaks[0].group_key, "b");
+  EXPECT_EQ(leaks[0].row, 1u);
   EXPECT_EQ(leaks[0].step.step, Step::kDialogue);
   EXPECT_EQ(leaks[0].step.shortfall, 30);
-  EXPECT_EQ(leaks[1].group_key, "c");
+  EXPECT_EQ(leaks[1].row, 2u);
   EXPECT_EQ(leaks[1].step.step, Step::kAppointment);
   EXPECT_EQ(leaks[2].step.shortfall, 16);
-  // Equal shortfalls (12, both shows): by key.
-  EXPECT_EQ(leaks[3].group_key, "b");
-  EXPECT_EQ(leaks[4].group_key, "c");
+  // Equal shortfalls (12, both shows): the earlier row first.
+  EXPECT_EQ(leaks[3].row, 1u);
+  EXPECT_EQ(leaks[4].row, 2u);
   EXPECT_EQ(leaks[4].step.step, Step::kShow);
   EXPECT_EQ(leaks[4].step.shortfall, 12);
-  for (const Leak& l : leaks) EXPECT_NE(l.group_key, "a");
+  for (const Leak& l : leaks) EXPECT_NE(l.row, 0u);
   EXPECT_EQ(Leaks(rows, 2).size(), 2u);
 }
 
