@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <tuple>
 
 namespace secondvoice::funnel {
@@ -112,6 +113,24 @@ std::vector<Leak> Leaks(const std::vector<Counts>& rows, size_t limit) {
   });
   if (out.size() > limit) out.resize(limit);
   return out;
+}
+
+std::vector<double> Net(SpeedSample sample) {
+  std::sort(sample.plus.begin(), sample.plus.end());
+  if (sample.minus.empty()) return std::move(sample.plus);
+  std::sort(sample.minus.begin(), sample.minus.end());
+  std::vector<double> out;
+  out.reserve(sample.plus.size());
+  std::set_difference(sample.plus.begin(), sample.plus.end(), sample.minus.begin(),
+                      sample.minus.end(), std::back_inserter(out));
+  return out;
+}
+
+std::optional<double> PercentileDisc(const std::vector<double>& sorted, double fraction) {
+  if (sorted.empty()) return std::nullopt;
+  // As PostgreSQL counts: row ceil(fraction * n), 1-based, at least the first.
+  const auto row = static_cast<int64_t>(std::ceil(fraction * static_cast<double>(sorted.size())));
+  return sorted[static_cast<size_t>(std::clamp<int64_t>(row, 1, std::ssize(sorted)) - 1)];
 }
 
 }  // namespace secondvoice::funnel

@@ -76,6 +76,18 @@ struct Leak {
 // most `limit`.
 std::vector<Leak> Leaks(const std::vector<Counts>& rows, size_t limit);
 
+// Speeds to lead of a group, gathered from stored days (`plus`) and changes not folded into them
+// yet (`minus`: values a change took away, each one also in `plus`).
+struct SpeedSample {
+  std::vector<double> plus;
+  std::vector<double> minus;
+};
+// The multiset plus - minus, ascending.
+std::vector<double> Net(SpeedSample sample);
+// PostgreSQL's percentile_disc over ascending `sorted`: the first value whose position reaches
+// `fraction` of them; nullopt when empty.
+std::optional<double> PercentileDisc(const std::vector<double>& sorted, double fraction);
+
 }  // namespace secondvoice::funnel
 
 #endif  // SECONDVOICE_LIBS_FUNNEL_FUNNEL_H_

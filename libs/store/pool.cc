@@ -57,7 +57,9 @@ void Pool::DropIdle() {
 
 absl::Status InTransaction(Pool& pool, absl::FunctionRef<absl::Status(PgConn&)> fn, Access access) {
   constexpr int kMaxAttempts = 5;
-  const char* begin = access == Access::kReadOnly ? "BEGIN READ ONLY" : "BEGIN";
+  // A reader's queries all see one snapshot.
+  const char* begin =
+      access == Access::kReadOnly ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN";
   bool retried_dead_connection = false;
   absl::Status status;
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {

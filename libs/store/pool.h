@@ -67,7 +67,8 @@ class Pool {
 
 enum class Access { kReadWrite, kReadOnly };
 
-// Runs `fn` inside BEGIN/COMMIT on one pooled connection; rolls back when it fails. Retries the
+// Runs `fn` inside BEGIN/COMMIT on one pooled connection (kReadOnly: one snapshot for all its
+// queries, REPEATABLE READ READ ONLY); rolls back when it fails. Retries the
 // whole transaction on serialization failures and deadlocks (ABORTED), and once on a fresh
 // connection when a reused one turns out to be dead before anything ran.
 [[nodiscard]] absl::Status InTransaction(Pool& pool, absl::FunctionRef<absl::Status(PgConn&)> fn,

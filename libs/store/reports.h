@@ -1,5 +1,6 @@
-// SQL for the funnel: a cohort's figures from the per-lead rows the triggers of migration 0008
-// keep (lead_funnel), agents' talk time, and the targets per dealer and category.
+// SQL for the funnel: a cohort's figures from the daily figures (funnel_daily, migration 0009)
+// for its whole days and from the per-lead rows (lead_funnel, 0008) for the rest, both kept by
+// triggers; agents' talk time; the targets per dealer and category.
 #ifndef SECONDVOICE_LIBS_STORE_REPORTS_H_
 #define SECONDVOICE_LIBS_STORE_REPORTS_H_
 
@@ -53,6 +54,10 @@ struct FunnelFigures {
 // The groups in key order, then the totals (always present, zero when nothing matched). Inside a
 // transaction.
 absl::StatusOr<std::vector<FunnelFigures>> Funnel(PgConn& conn, const FunnelQuery& q);
+
+// Folds the funnel's changes written so far into its daily figures (migration 0009); the number
+// folded, 0 when another connection is at it. Reports are exact either way.
+absl::StatusOr<int64_t> CompactFunnel(PgConn& conn);
 
 struct AgentTime {
   std::string agent;  // "" for everyone

@@ -6,6 +6,7 @@
 #include "absl/strings/str_join.h"
 #include "libs/common/log.h"
 #include "libs/store/migrations.h"
+#include "libs/store/reports.h"
 
 namespace secondvoice::scheduler {
 namespace {
@@ -54,12 +55,21 @@ bool Database::Check() {
 }
 
 void Database::Run() {
+  absl::Time compacted = absl::InfinitePast();
   do {
     const bool now_ready = Check();
     if (now_ready != ready_.exchange(now_ready)) {
       SV_LOG(Info) << "database " << (now_ready ? "ready" : "NOT ready");
       if (!now_ready) pool_.DropIdle();
       if (on_change_) on_change_(now_ready);
+    }
+    // The funnel's changes into its daily figures: reports read them whether folded or not, so
+    // this only keeps what they read small. Another replica doing it meanwhile is fine.
+    if (now_ready && absl::Now() - compacted >= options_.compact_interval) {
+      compacted = absl::Now();
+      if (absl::Status s = store::CompactFunnel(*probe_).status(); !s.ok()) {
+        SV_LOG(Warning) << "folding the funnel's changes: " << s.message();
+      }
     }
   } while (!stop_.WaitForNotificationWithTimeout(options_.check_interval));
 }

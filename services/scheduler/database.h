@@ -1,6 +1,6 @@
 // The daemon's link to PostgreSQL: the connection pool plus a monitor thread that connects,
-// applies migrations, then keeps checking the server. It reports ready/not-ready changes
-// (for gRPC health) and recovers by itself when PostgreSQL comes back.
+// applies migrations, then keeps checking the server (and folds the funnel's changes). It reports
+// ready/not-ready changes (for gRPC health) and recovers by itself when PostgreSQL comes back.
 #ifndef SECONDVOICE_SERVICES_SCHEDULER_DATABASE_H_
 #define SECONDVOICE_SERVICES_SCHEDULER_DATABASE_H_
 
@@ -26,6 +26,8 @@ class Database {
     store::Pool::Options pool;
     // How often the monitor checks the server.
     absl::Duration check_interval = absl::Seconds(1);
+    // How often the funnel's changes are folded into its daily figures.
+    absl::Duration compact_interval = absl::Seconds(5);
   };
 
   // `on_change(ready)` is called from the monitor thread whenever readiness changes.

@@ -16,7 +16,8 @@ Server::Server(ServerOptions options)
     : options_(std::move(options)),
       db_(std::make_unique<Database>(
           Database::Options{.pool = {.url = options_.database_url, .size = options_.db_pool_size},
-                            .check_interval = options_.db_check_interval},
+                            .check_interval = options_.db_check_interval,
+                            .compact_interval = options_.funnel_compact_interval},
           [this](bool ready) { SetServing(ready); })),
       workers_(std::make_unique<WorkerPool>(options_.workers, options_.max_queued)),
       waiters_(std::make_unique<WorkerPool>(options_.waiting_claims,

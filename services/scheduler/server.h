@@ -42,6 +42,9 @@ struct ServerOptions {
   // An unsold lead reported by a CRM enters the dealer's second-voice campaign this much later.
   absl::Duration second_voice_delay = absl::Hours(24 * 14);
   absl::Duration db_check_interval = absl::Seconds(1);
+  // How often the funnel's changes are folded into its daily figures (reports are exact either
+  // way; this keeps what they read small).
+  absl::Duration funnel_compact_interval = absl::Seconds(5);
   // The telephony behind the dialer: the simulated carrier (the one stand-in; a real carrier
   // adapter implements the same port).
   telephony::CarrierProfile carrier;

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
 #include "secondvoice/v1/feedback.grpc.pb.h"
 #include "secondvoice/v1/reports.grpc.pb.h"
@@ -51,9 +52,10 @@ class ReportTest : public ::testing::Test {
   void SetUp() override {
     url_ = secondvoice::testing::FreshDatabaseUrl();
     harness_ =
-        SchedulerHarness::Start(url_, absl::Milliseconds(100), [](scheduler::ServerOptions& o) {
+        SchedulerHarness::Start(url_, absl::Milliseconds(100), [this](scheduler::ServerOptions& o) {
           o.carrier.answer_rate = 0.5;
           o.carrier_seed = 20261124;
+          o.funnel_compact_interval = compact_interval_;
         });
     secondvoice::testing::SetUpWorld(harness_->channel(), secondvoice::testing::kAdminToken,
                                      kManagerToken, &campaign_, nullptr,
@@ -206,6 +208,7 @@ class ReportTest : public ::testing::Test {
     EXPECT_TRUE(s.ok()) << s.error_message();
   }
 
+  absl::Duration compact_interval_ = absl::Seconds(1);
   std::string url_;
   std::unique_ptr<SchedulerHarness> harness_;
   std::unique_ptr<Leads> leads_;
@@ -329,6 +332,186 @@ TEST_F(ReportTest, TheFunnelOfASimulatedShiftIsWhatTheJourneyRecorded) {
   EXPECT_EQ(none.totals().leads(), 0);
   EXPECT_EQ(none.shortfalls_size(), 0);
   EXPECT_FALSE(none.totals().has_speed_to_lead_p50());
+
+  // The daemon folds the shift's funnel changes into the daily figures by itself.
+  const absl::Time deadline = absl::Now() + absl::Seconds(20);
+  while (leads_->Count("SELECT count(*) FROM funnel_changes") > 0 && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(200));
+  }
+  EXPECT_EQ(leads_->Count("SELECT count(*) FROM funnel_changes"), 0);
+  EXPECT_EQ(leads_->Count("SELECT coalesce(sum(leads), 0) FROM funnel_daily"), 40);
+}
+
+// Whole days are read from the daily figures plus the changes not folded into them yet, the
+// ragged ends of a period and the agent and time groupings from the leads' own rows. Both must
+// say the same, folded or not, also after a lead's speed, campaign or status changed.
+class ReportDaysTest : public ReportTest {
+ protected:
+  ReportDaysTest() { compact_interval_ = absl::InfiniteDuration(); }  // the test folds
+
+  void Exec(const std::string& sql) {
+    ASSERT_THAT(leads_->conn().ExecOnce({"days", sql.c_str()}).status(), IsOk()) << sql;
+  }
+
+  pb::FunnelReport Report(pb::FunnelGroupBy by, const std::string& dealer = "",
+                          pb::LeadCategory category = pb::LEAD_CATEGORY_UNSPECIFIED) {
+    pb::FunnelRequest req = Request(by);
+    req.mutable_period_start()->set_seconds(absl::ToUnixSeconds(from_));
+    req.mutable_period_end()->set_seconds(absl::ToUnixSeconds(to_));
+    req.set_time_zone("UTC");
+    if (!dealer.empty()) req.add_dealer_ids(dealer);
+    if (category != pb::LEAD_CATEGORY_UNSPECIFIED) req.add_categories(category);
+    pb::FunnelReport out;
+    grpc::Status s = Funnel(req, &out);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return out;
+  }
+
+  // A row without what names it, and without the agents' talk share (on totals only).
+  static pb::FunnelRow Figures(pb::FunnelRow row) {
+    row.clear_group_key();
+    row.clear_group_label();
+    row.clear_agent_talk_share_percent();
+    return row;
+  }
+
+  static void ExpectSame(const pb::FunnelRow& by_days, const pb::FunnelRow& by_leads) {
+    std::string diff;
+    google::protobuf::util::MessageDifferencer d;
+    d.ReportDifferencesToString(&diff);
+    EXPECT_TRUE(d.Compare(Figures(by_leads), Figures(by_days)))
+        << by_days.group_key() << ": " << diff;
+  }
+
+  // Each way of reading the period against the leads' rows: by dealer and by category (days)
+  // against each one's leads grouped by day (leads), the totals against the totals.
+  void ExpectDaysMatchLeads(const std::string& when) {
+    SCOPED_TRACE(when);
+    const pb::FunnelReport by_leads = Report(pb::FUNNEL_GROUP_BY_DAY);
+    EXPECT_EQ(
+        by_leads.totals().leads(),
+        leads_->Count(absl::StrCat("SELECT count(*) FROM leads WHERE created_at >= to_timestamp(",
+                                   absl::ToUnixSeconds(from_), ") AND created_at < to_timestamp(",
+                                   absl::ToUnixSeconds(to_), ")")));
+    EXPECT_GE(by_leads.rows_size(), 5);  // days
+    const pb::FunnelReport by_dealer = Report(pb::FUNNEL_GROUP_BY_DEALER);
+    ExpectSame(by_dealer.totals(), by_leads.totals());
+    ExpectSame(Report(pb::FUNNEL_GROUP_BY_UNSPECIFIED).totals(), by_leads.totals());
+    ASSERT_EQ(by_dealer.rows_size(), 2);
+    for (const pb::FunnelRow& row : by_dealer.rows()) {
+      ExpectSame(row, Report(pb::FUNNEL_GROUP_BY_DAY, row.group_key()).totals());
+    }
+    const pb::FunnelReport by_category = Report(pb::FUNNEL_GROUP_BY_CATEGORY);
+    ASSERT_EQ(by_category.rows_size(), 2);
+    for (const pb::FunnelRow& row : by_category.rows()) {
+      const pb::LeadCategory c = row.group_key() == "used_car_online"
+                                     ? pb::LEAD_CATEGORY_USED_CAR_ONLINE
+                                     : pb::LEAD_CATEGORY_PASSIVE_LIST;
+      ExpectSame(row, Report(pb::FUNNEL_GROUP_BY_DAY, "", c).totals());
+    }
+    EXPECT_GT(by_dealer.totals().dialogues(), 0);
+    EXPECT_GT(by_dealer.totals().sales(), 0);
+    EXPECT_GT(by_dealer.totals().handovers_delivered(), 0);
+    EXPECT_TRUE(by_dealer.totals().has_speed_to_lead_p90());
+  }
+
+  absl::Time from_, to_;
+};
+
+TEST_F(ReportDaysTest, WholeDaysSayWhatTheLeadsSayFoldedOrNot) {
+  // 400 leads arriving every 17 minutes over the last 5 days, some not in a campaign yet; calls
+  // (dialogues, appointments, abandons), e-mails first for some, handovers and a CRM's visits
+  // and sales, all from a hash of the lead id.
+  const std::string first = absl::StrCat("(SELECT min(id) FROM leads WHERE first_name = 'Dag')");
+  Exec(absl::StrCat(
+      "INSERT INTO leads (dealer_id, campaign_id, kind, origin, category, first_name, status,"
+      " created_at) SELECT CASE WHEN g % 2 = 0 THEN 'vandijk' ELSE 'jansen' END,"
+      " CASE WHEN g % 5 = 0 THEN NULL ELSE ",
+      campaign_,
+      " END,"
+      " CASE WHEN g % 3 = 0 THEN 'active' ELSE 'passive' END,"
+      " CASE WHEN g % 3 = 0 THEN 'crm_unsold' ELSE 'list_import' END,"
+      " CASE WHEN g % 3 = 0 THEN 'used_car_online' ELSE 'passive_list' END,"
+      " 'Dag', 'in_progress', now() - interval '5 days' + g * interval '17 minutes'"
+      " FROM generate_series(1, 400) g"));
+  const std::string h = "((l.id * 2654435761) % 4294967296)";
+  Exec(absl::StrCat(
+      "INSERT INTO attempts (lead_id, campaign_id, channel, by_whom, started_at, ended_at,"
+      " outcome) SELECT l.id, l.campaign_id, 'phone', 'agent-' || (",
+      h,
+      " % 4),"
+      " l.created_at + (",
+      h,
+      " % 3000) * interval '1 second' + k * interval '3 hours',"
+      " l.created_at + (",
+      h,
+      " % 3000) * interval '1 second' + k * interval '3 hours',"
+      " CASE WHEN k = 1 + ",
+      h, " % 4 AND ", h,
+      " % 7 < 2 THEN 'appointment_set'"
+      "   WHEN k = 1 + ",
+      h, " % 4 AND ", h,
+      " % 7 < 4 THEN 'dialogue_no_appointment'"
+      "   WHEN (",
+      h,
+      " / (k + 3)) % 10 = 0 THEN 'abandoned' ELSE 'no_answer' END"
+      " FROM leads l, generate_series(1, 4) k"
+      " WHERE l.first_name = 'Dag' AND k <= 1 + ",
+      h,
+      " % 4"
+      "   AND l.created_at + k * interval '3 hours' < now()"));
+  Exec(absl::StrCat(
+      "INSERT INTO attempts (lead_id, campaign_id, channel, by_whom, started_at, ended_at,"
+      " outcome) SELECT l.id, l.campaign_id, 'email', 'agent-1', l.created_at + interval '1 s',"
+      " l.created_at + interval '1 s', 'email_sent' FROM leads l"
+      " WHERE l.first_name = 'Dag' AND ",
+      h, " % 11 = 0"));
+  Exec(
+      "INSERT INTO handovers (lead_id, dealer_id) SELECT l.id, l.dealer_id FROM leads l"
+      " WHERE l.first_name = 'Dag' AND EXISTS (SELECT 1 FROM attempts a WHERE a.lead_id = l.id"
+      " AND a.outcome = 'appointment_set')");
+  Exec(
+      "UPDATE handovers SET state = 'delivered', delivered_at = now() WHERE lead_id IN"
+      " (SELECT id FROM leads WHERE first_name = 'Dag')");
+  Exec(
+      absl::StrCat("INSERT INTO feedback (dealer_id, idempotency_key, lead_id, kind, at)"
+                   " SELECT h.dealer_id, 'dag-' || h.lead_id, h.lead_id,"
+                   " CASE WHEN h.lead_id % 3 = 0 THEN 'sold' ELSE 'showed' END, now()"
+                   " FROM handovers h WHERE h.lead_id % 4 <> 1 AND h.lead_id >= ",
+                   first));
+  // A period with ragged ends: from mid-morning five days ago to an hour from now.
+  from_ = absl::Now() - absl::Hours(24 * 5 + 2) - absl::Minutes(13);
+  to_ = absl::Now() + absl::Hours(1);
+  ASSERT_GT(leads_->Count("SELECT count(*) FROM funnel_changes"), 0);
+  ASSERT_EQ(leads_->Count("SELECT count(*) FROM funnel_daily"), 0);
+  ExpectDaysMatchLeads("nothing folded yet");
+
+  ASSERT_THAT(leads_->conn().ExecOnce({"fold", "SELECT funnel_compact()"}).status(), IsOk());
+  EXPECT_EQ(leads_->Count("SELECT count(*) FROM funnel_changes"), 0);
+  EXPECT_GT(leads_->Count("SELECT count(*) FROM funnel_daily"), 10);
+  ExpectDaysMatchLeads("all folded");
+
+  // Then: the scheduler's speed in opening hours replaces the wall-clock one, leads join the
+  // campaign, some are closed not-reached, more sales; the daily figures hold the old values.
+  Exec("UPDATE lead_funnel SET speed_s = speed_s / 3 WHERE lead_id % 3 = 0 AND speed_s > 0");
+  Exec(absl::StrCat("UPDATE leads SET campaign_id = ", campaign_,
+                    " WHERE first_name = 'Dag' AND campaign_id IS NULL AND id % 2 = 0"));
+  Exec(
+      "UPDATE leads SET status = 'closed_not_reached' WHERE first_name = 'Dag' AND id % 7 = 3"
+      " AND NOT EXISTS (SELECT 1 FROM handovers h WHERE h.lead_id = leads.id)");
+  Exec(
+      "INSERT INTO feedback (dealer_id, idempotency_key, lead_id, kind, at)"
+      " SELECT h.dealer_id, 'dag2-' || h.lead_id, h.lead_id, 'sold', now()"
+      " FROM handovers h WHERE h.lead_id % 4 = 1");
+  EXPECT_GT(leads_->Count("SELECT count(*) FROM funnel_changes WHERE speeds_removed <> '{}'"), 0);
+  ExpectDaysMatchLeads("some folded, some not");
+  const pb::FunnelReport campaigns = Report(pb::FUNNEL_GROUP_BY_CAMPAIGN);
+  EXPECT_GT(campaigns.totals().closed_not_reached(), 0);
+
+  ASSERT_THAT(leads_->conn().ExecOnce({"fold", "SELECT funnel_compact()"}).status(), IsOk());
+  ExpectDaysMatchLeads("folded again");
+  // Folding changes nothing a report says.
+  ExpectSame(Report(pb::FUNNEL_GROUP_BY_CAMPAIGN).totals(), campaigns.totals());
 }
 
 TEST_F(ReportTest, BadRequestsNameTheirFieldAndCrmsMayNotReadTheFunnel) {

@@ -125,5 +125,28 @@ TEST(Category, FromKindSourceAndVehicle) {
   EXPECT_DOUBLE_EQ(DefaultTargets(Category::kNewCarOnline)[Step::kAppointment], 36);
 }
 
+TEST(Speeds, NetTakesAwayWhatChangesRemovedOnceEach) {
+  EXPECT_EQ(Net({.plus = {30, 10, 20, 10}, .minus = {}}), (std::vector<double>{10, 10, 20, 30}));
+  // One of two equal values goes; a value changed (20 -> 5) is in both lists.
+  EXPECT_EQ(Net({.plus = {30, 10, 20, 10, 5}, .minus = {10, 20}}),
+            (std::vector<double>{5, 10, 30}));
+  EXPECT_TRUE(Net({.plus = {1.5}, .minus = {1.5}}).empty());
+  EXPECT_TRUE(Net({}).empty());
+}
+
+TEST(Speeds, PercentileDiscIsPostgresqls) {
+  // percentile_disc(f): the value at row ceil(f * n), 1-based, at least the first.
+  const std::vector<double> ten = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+  EXPECT_EQ(PercentileDisc(ten, 0.5), 5);
+  EXPECT_EQ(PercentileDisc(ten, 0.9), 9);
+  EXPECT_EQ(PercentileDisc(ten, 0.91), 10);
+  EXPECT_EQ(PercentileDisc(ten, 0), 1);
+  EXPECT_EQ(PercentileDisc(ten, 1), 10);
+  EXPECT_EQ(PercentileDisc({7}, 0.5), 7);
+  EXPECT_EQ(PercentileDisc({1, 2, 3}, 0.5), 2);
+  EXPECT_EQ(PercentileDisc({1, 2, 3, 4}, 0.5), 2);
+  EXPECT_EQ(PercentileDisc({}, 0.5), std::nullopt);
+}
+
 }  // namespace
 }  // namespace secondvoice::funnel
