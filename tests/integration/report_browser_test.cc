@@ -22,57 +22,19 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/cli/report_html.h"
+#include "tests/testing/funnel_rows.h"
 
 namespace secondvoice::cli {
 namespace {
 
 namespace pb = ::secondvoice::v1;
+using ::secondvoice::testing::AddShortfall;
+using ::secondvoice::testing::FunnelRowOf;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-constexpr pb::FunnelStep kSteps[] = {pb::FUNNEL_STEP_DIALOGUE, pb::FUNNEL_STEP_APPOINTMENT,
-                                     pb::FUNNEL_STEP_SHOW, pb::FUNNEL_STEP_SALE};
-// The new-car online defaults, 60/36/22/13.
-constexpr std::array<double, 4> kTargets = {60, 36, 22, 13};
-
 absl::Time Day(int month, int day) {
   return absl::FromCivil(absl::CivilDay(2026, month, day), absl::UTCTimeZone());
-}
-
-// A row as the server fills it, with plausible signals beside the counts.
-pb::FunnelRow MakeRow(absl::string_view key, absl::string_view label, int64_t leads,
-                      std::array<int64_t, 4> counts) {
-  pb::FunnelRow row;
-  row.set_group_key(std::string(key));
-  row.set_group_label(std::string(label));
-  row.set_leads(leads);
-  row.set_dialogues(counts[0]);
-  row.set_appointments(counts[1]);
-  row.set_shows(counts[2]);
-  row.set_sales(counts[3]);
-  int64_t previous = leads;
-  for (int i = 0; i < 4; ++i) {
-    pb::FunnelStepResult* s = row.add_steps();
-    s->set_step(kSteps[i]);
-    s->set_count(counts[i]);
-    s->set_percent_of_leads(leads > 0 ? 100.0 * counts[i] / leads : 0);
-    s->set_conversion_percent(previous > 0 ? 100.0 * counts[i] / previous : 0);
-    s->set_target_percent(kTargets[i]);
-    s->set_target_count(std::llround(kTargets[i] * leads / 100));
-    s->set_shortfall(std::max<int64_t>(0, s->target_count() - counts[i]));
-    previous = counts[i];
-  }
-  row.mutable_speed_to_lead_p50()->set_seconds(60 * 3 + leads % 120);
-  row.mutable_speed_to_lead_p90()->set_seconds(60 * 11 + leads % 300);
-  row.set_attempts_per_lead_before_contact(1.5 + (leads % 10) / 10.0);
-  row.set_closed_not_reached(leads / 9);
-  row.set_closed_not_reached_cadence_complete(leads / 12);
-  row.set_emails_before_first_call(leads / 40);
-  row.set_abandon_rate_percent(1.8 + (leads % 7) / 10.0);
-  row.set_handovers_delivered(counts[1]);
-  row.set_handovers_showed(counts[2]);
-  row.set_handovers_sold(counts[3]);
-  return row;
 }
 
 void SetPeriod(pb::FunnelReport* report, pb::FunnelGroupBy group_by) {
@@ -81,28 +43,16 @@ void SetPeriod(pb::FunnelReport* report, pb::FunnelGroupBy group_by) {
   report->mutable_request()->set_group_by(group_by);
 }
 
-void AddShortfall(pb::FunnelReport* report, absl::string_view key, pb::FunnelStep step,
-                  int64_t target, int64_t actual, double conversion, double target_conversion) {
-  pb::StepShortfall* s = report->add_shortfalls();
-  s->set_group_key(std::string(key));
-  s->set_step(step);
-  s->set_target_count(target);
-  s->set_actual_count(actual);
-  s->set_shortfall(target - actual);
-  s->set_conversion_percent(conversion);
-  s->set_target_conversion_percent(target_conversion);
-}
-
 // Four dealers over eight weeks: one on target, one short on appointments, one short on shows
 // and sales, and one whose name needs escaping.
 pb::FunnelReport ByDealer() {
   pb::FunnelReport report;
   SetPeriod(&report, pb::FUNNEL_GROUP_BY_DEALER);
-  *report.add_rows() = MakeRow("vandijk-utrecht", "Van Dijk Utrecht", 412, {262, 156, 95, 56});
-  *report.add_rows() = MakeRow("autohaus-weber", "Autohaus Weber", 288, {171, 61, 40, 24});
-  *report.add_rows() = MakeRow("garage-lemaire", "Garage Lemaire", 196, {124, 73, 31, 17});
-  *report.add_rows() = MakeRow("bad-motors", "Bad <b>&\" Motors", 104, {66, 38, 23, 14});
-  *report.mutable_totals() = MakeRow("", "", 1000, {623, 328, 189, 111});
+  *report.add_rows() = FunnelRowOf("vandijk-utrecht", "Van Dijk Utrecht", 412, {262, 156, 95, 56});
+  *report.add_rows() = FunnelRowOf("autohaus-weber", "Autohaus Weber", 288, {171, 61, 40, 24});
+  *report.add_rows() = FunnelRowOf("garage-lemaire", "Garage Lemaire", 196, {124, 73, 31, 17});
+  *report.add_rows() = FunnelRowOf("bad-motors", "Bad <b>&\" Motors", 104, {66, 38, 23, 14});
+  *report.mutable_totals() = FunnelRowOf("", "", 1000, {623, 328, 189, 111});
   AddShortfall(&report, "autohaus-weber", pb::FUNNEL_STEP_APPOINTMENT, 104, 61, 35.7, 60);
   AddShortfall(&report, "", pb::FUNNEL_STEP_SALE, 130, 111, 58.7, 59.1);
   AddShortfall(&report, "", pb::FUNNEL_STEP_SHOW, 220, 189, 57.6, 61.1);
@@ -126,8 +76,8 @@ pb::FunnelReport ByWeek() {
   for (int i = 0; i < 8; ++i) {
     const std::string start =
         absl::FormatTime("%Y-%m-%d", Day(4, 6) + absl::Hours(24 * 7 * i), absl::UTCTimeZone());
-    *report.add_rows() = MakeRow(start, absl::StrCat("week of ", start), leads[i],
-                                 {dialogues[i], appointments[i], shows[i], sales[i]});
+    *report.add_rows() = FunnelRowOf(start, absl::StrCat("week of ", start), leads[i],
+                                     {dialogues[i], appointments[i], shows[i], sales[i]});
   }
   *report.mutable_totals() = ByDealer().totals();
   return report;

@@ -16,46 +16,18 @@
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/funnel_rows.h"
 
 namespace secondvoice::cli {
 namespace {
 
 namespace pb = ::secondvoice::v1;
+using ::secondvoice::testing::AddShortfall;
+using ::secondvoice::testing::FunnelRowOf;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-constexpr pb::FunnelStep kSteps[] = {pb::FUNNEL_STEP_DIALOGUE, pb::FUNNEL_STEP_APPOINTMENT,
-                                     pb::FUNNEL_STEP_SHOW, pb::FUNNEL_STEP_SALE};
-constexpr std::array<double, 4> kTargets = {60, 36, 22, 13};
 const char kNastyName[] = "Bad <b>&\" Motors";
-
-// A row as the server fills it: counts of dialogues..sales, rates and shortfalls.
-pb::FunnelRow MakeRow(absl::string_view key, absl::string_view label, int64_t leads,
-                      std::array<int64_t, 4> counts) {
-  pb::FunnelRow row;
-  row.set_group_key(std::string(key));
-  row.set_group_label(std::string(label));
-  row.set_leads(leads);
-  row.set_dialogues(counts[0]);
-  row.set_appointments(counts[1]);
-  row.set_shows(counts[2]);
-  row.set_sales(counts[3]);
-  int64_t previous = leads;
-  for (int i = 0; i < 4; ++i) {
-    pb::FunnelStepResult* s = row.add_steps();
-    s->set_step(kSteps[i]);
-    s->set_count(counts[i]);
-    s->set_percent_of_leads(leads > 0 ? 100.0 * counts[i] / leads : 0);
-    s->set_conversion_percent(previous > 0 ? 100.0 * counts[i] / previous : 0);
-    s->set_target_percent(kTargets[i]);
-    s->set_target_count(std::llround(kTargets[i] * leads / 100));
-    s->set_shortfall(std::max<int64_t>(0, s->target_count() - counts[i]));
-    previous = counts[i];
-  }
-  row.mutable_speed_to_lead_p50()->set_seconds(190);
-  row.mutable_speed_to_lead_p90()->set_seconds(660);
-  return row;
-}
 
 pb::FunnelRequest Request(pb::FunnelGroupBy group_by) {
   pb::FunnelRequest request;
@@ -71,27 +43,13 @@ pb::FunnelRequest Request(pb::FunnelGroupBy group_by) {
 pb::FunnelReport ByDealer() {
   pb::FunnelReport report;
   *report.mutable_request() = Request(pb::FUNNEL_GROUP_BY_DEALER);
-  *report.add_rows() = MakeRow("vandijk", "Van Dijk", 100, {62, 38, 24, 14});
-  *report.add_rows() = MakeRow("autohaus", "Autohaus Weber", 100, {60, 12, 8, 5});
-  *report.add_rows() = MakeRow("nasty", kNastyName, 50, {30, 18, 11, 7});
-  *report.mutable_totals() = MakeRow("", "", 250, {152, 68, 43, 26});
-  pb::StepShortfall* small = report.add_shortfalls();
-  small->set_group_key("autohaus");
-  small->set_step(pb::FUNNEL_STEP_SHOW);
-  small->set_target_count(22);
-  small->set_actual_count(8);
-  small->set_shortfall(14);
-  small->set_conversion_percent(66.7);
-  small->set_target_conversion_percent(61.1);
+  *report.add_rows() = FunnelRowOf("vandijk", "Van Dijk", 100, {62, 38, 24, 14});
+  *report.add_rows() = FunnelRowOf("autohaus", "Autohaus Weber", 100, {60, 12, 8, 5});
+  *report.add_rows() = FunnelRowOf("nasty", kNastyName, 50, {30, 18, 11, 7});
+  *report.mutable_totals() = FunnelRowOf("", "", 250, {152, 68, 43, 26});
+  AddShortfall(&report, "autohaus", pb::FUNNEL_STEP_SHOW, 22, 8, 66.7, 61.1);
   // Listed second although larger: the page puts the largest first.
-  pb::StepShortfall* large = report.add_shortfalls();
-  large->set_group_key("autohaus");
-  large->set_step(pb::FUNNEL_STEP_APPOINTMENT);
-  large->set_target_count(36);
-  large->set_actual_count(12);
-  large->set_shortfall(24);
-  large->set_conversion_percent(20);
-  large->set_target_conversion_percent(60);
+  AddShortfall(&report, "autohaus", pb::FUNNEL_STEP_APPOINTMENT, 36, 12, 20, 60);
   return report;
 }
 
@@ -99,7 +57,7 @@ pb::FunnelReport OverTime(int periods) {
   pb::FunnelReport report;
   *report.mutable_request() = Request(pb::FUNNEL_GROUP_BY_WEEK);
   for (int i = 0; i < periods; ++i) {
-    *report.add_rows() = MakeRow(absl::StrCat("2026-05-", 4 + 7 * i), "", 60, {36, 20, 12, 7});
+    *report.add_rows() = FunnelRowOf(absl::StrCat("2026-05-", 4 + 7 * i), "", 60, {36, 20, 12, 7});
   }
   return report;
 }
