@@ -51,8 +51,9 @@ std::string Mask(absl::string_view number) {
   for (char c : number) {
     if ((c >= '0' && c <= '9') || (c == '+' && digits.empty())) digits.push_back(c);
   }
-  if (digits.size() <= 6) return std::string(digits.size(), '*');
-  const size_t keep_front = digits[0] == '+' ? 4 : 3;
+  const size_t keep_front = !digits.empty() && digits[0] == '+' ? 4 : 3;
+  // Too short to hide a middle: nothing shown (a 7-digit number would otherwise be whole).
+  if (digits.size() <= keep_front + 4) return std::string(digits.size(), '*');
   std::string masked = digits.substr(0, keep_front);
   masked.append(digits.size() - keep_front - 4, '*');
   masked.append(digits.substr(digits.size() - 4));

@@ -94,6 +94,11 @@ TEST(Mask, IgnoresFormatting) {
 TEST(Mask, ShortValuesAreFullyHidden) {
   EXPECT_EQ(Mask("12345"), "*****");
   EXPECT_EQ(Mask(""), "");
+  // Without a middle to hide, nothing is shown (found by phone_fuzz: "+123456" threw).
+  EXPECT_EQ(Mask("1234567"), "*******");
+  EXPECT_EQ(Mask("+123456"), "*******");
+  EXPECT_EQ(Mask("+1234567"), "********");
+  EXPECT_EQ(Mask("12345678"), "123*5678");
 }
 
 }  // namespace
