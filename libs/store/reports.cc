@@ -124,7 +124,9 @@ namespace {
 constexpr Query kFunnel = {
     "report_funnel", SV_FUNNEL_ROWS SV_FUNNEL_COUNTS
     " r AS (SELECT grouping(c.key) AS totals, coalesce(c.key, '') AS key," SV_FUNNEL_SUMS
-    " GROUP BY GROUPING SETS ((c.key), ()))"
+    " GROUP BY GROUPING SETS ((c.key), ())"
+    // A group whose leads all moved away (a lead put in a campaign later) is no group.
+    " HAVING sum(c.leads) <> 0 OR grouping(c.key) = 1)"
     " SELECT r.totals, r.key, r.leads, r.dialogues, r.appointments, r.shows, r.sales,"
     "  r.e1, r.e2, r.e3, r.e4, r.contacted, r.calls, r.closed, r.complete, r.messaged,"
     "  r.answered, r.abandoned, r.delivered, r.delivered_showed, r.delivered_sold,"

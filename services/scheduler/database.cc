@@ -65,7 +65,8 @@ void Database::Run() {
     }
     // The funnel's changes into its daily figures: reports read them whether folded or not, so
     // this only keeps what they read small. Another replica doing it meanwhile is fine.
-    if (now_ready && absl::Now() - compacted >= options_.compact_interval) {
+    if (now_ready && options_.compact_interval != absl::InfiniteDuration() &&
+        absl::Now() - compacted >= options_.compact_interval) {
       compacted = absl::Now();
       if (absl::Status s = store::CompactFunnel(*probe_).status(); !s.ok()) {
         SV_LOG(Warning) << "folding the funnel's changes: " << s.message();

@@ -26,7 +26,7 @@ class Database {
     store::Pool::Options pool;
     // How often the monitor checks the server.
     absl::Duration check_interval = absl::Seconds(1);
-    // How often the funnel's changes are folded into its daily figures.
+    // How often the funnel's changes are folded into its daily figures (infinite: never).
     absl::Duration compact_interval = absl::Seconds(5);
   };
 
