@@ -208,7 +208,10 @@ ServerUnaryReactor* ReportsServiceImpl::GetFunnel(CallbackServerContext* ctx,
                  std::vector<funnel::Counts> counts;
                  for (const store::FunnelFigures& f : figures) {
                    ToProto(f, time_of(f), f.totals ? resp->mutable_totals() : resp->add_rows());
-                   counts.push_back(f.counts);
+                   // Leads nobody has talked to yet are no agent to coach: by agent, their
+                   // group is no leak (the totals still count them).
+                   const bool nobody = q.group == "agent" && !f.totals && f.key.empty();
+                   counts.push_back(nobody ? funnel::Counts{} : f.counts);
                  }
                  for (const funnel::Leak& leak : funnel::Leaks(counts, kMaxShortfalls)) {
                    v1::StepShortfall* s = resp->add_shortfalls();

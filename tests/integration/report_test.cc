@@ -302,8 +302,11 @@ TEST_F(ReportTest, TheFunnelOfASimulatedShiftIsWhatTheJourneyRecorded) {
     }
   }
   EXPECT_GT(by_agent.totals().agent_talk_share_percent(), 0);
-  // The leads nobody talked to yet are a group with an empty key, told apart from the totals.
+  // The leads nobody talked to yet are a group with an empty key, told apart from the totals,
+  // and no agent to coach: not among the leaks.
+  EXPECT_TRUE(agents.count(""));
   for (const pb::StepShortfall& s : by_agent.shortfalls()) {
+    EXPECT_TRUE(s.totals() || !s.group_key().empty()) << s.ShortDebugString();
     const pb::FunnelRow* row = s.totals() ? &by_agent.totals() : nullptr;
     for (const pb::FunnelRow& r : by_agent.rows()) {
       if (!s.totals() && r.group_key() == s.group_key()) row = &r;
