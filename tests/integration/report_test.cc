@@ -425,7 +425,7 @@ TEST_F(ReportDaysTest, WholeDaysSayWhatTheLeadsSayFoldedOrNot) {
   // 400 leads arriving every 17 minutes over the last 5 days, some not in a campaign yet; calls
   // (dialogues, appointments, abandons), e-mails first for some, handovers and a CRM's visits
   // and sales, all from a hash of the lead id.
-  const std::string first = absl::StrCat("(SELECT min(id) FROM leads WHERE first_name = 'Dag')");
+  const std::string first = "(SELECT min(id) FROM leads WHERE first_name = 'Dag')";
   Exec(absl::StrCat(
       "INSERT INTO leads (dealer_id, campaign_id, kind, origin, category, first_name, status,"
       " created_at) SELECT CASE WHEN g % 2 = 0 THEN 'vandijk' ELSE 'jansen' END,"
