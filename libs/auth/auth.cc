@@ -4,13 +4,17 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "libs/common/file.h"
+#include "libs/common/status_macros.h"
 #include "libs/domain/validate.h"
+#include "openssl/rand.h"
+#include "openssl/sha.h"
 
 namespace secondvoice::auth {
 namespace {
@@ -64,7 +68,13 @@ const MethodRule kRules[] = {
     {"/secondvoice.v1.Reports/GetFunnel", kM},
     {"/secondvoice.v1.Reports/GetTargets", kM},
     {"/secondvoice.v1.Reports/SetTargets", kM},
+    {"/secondvoice.v1.TokenService/CreateToken", kNobody},
+    {"/secondvoice.v1.TokenService/ListTokens", kNobody},
+    {"/secondvoice.v1.TokenService/RevokeToken", kNobody},
+    {"/secondvoice.v1.TokenService/ListAudit", kNobody},
 };
+
+}  // namespace
 
 absl::StatusOr<Role> ParseRole(absl::string_view name) {
   if (name == "admin") return Role::kAdmin;
@@ -74,8 +84,6 @@ absl::StatusOr<Role> ParseRole(absl::string_view name) {
   return absl::InvalidArgumentError(
       absl::StrCat("unknown role '", name, "' (admin, manager, agent or crm)"));
 }
-
-}  // namespace
 
 absl::string_view RoleName(Role role) {
   switch (role) {
@@ -96,6 +104,61 @@ bool Principal::CanAccessDealer(absl::string_view dealer_id) const {
   return std::find(dealer_ids.begin(), dealer_ids.end(), dealer_id) != dealer_ids.end();
 }
 
+bool Principal::CanAccessQueue(absl::string_view queue_id) const {
+  if (role != Role::kAgent) return true;
+  return std::find_if(queue_ids.begin(), queue_ids.end(), [&](const std::string& q) {
+           return q == kEveryQueue || q == queue_id;
+         }) != queue_ids.end();
+}
+
+absl::StatusOr<Principal> MakePrincipal(std::string name, Role role,
+                                        const std::vector<std::string>& scope) {
+  Principal p{.name = std::move(name), .role = role, .dealer_ids = {}, .queue_ids = {}};
+  switch (role) {
+    case Role::kCrm:
+      if (scope.empty()) return absl::InvalidArgumentError("a crm token must name its dealers");
+      for (const std::string& dealer : scope) {
+        RETURN_IF_ERROR(domain::ValidateSlug("dealer_id", dealer));
+      }
+      p.dealer_ids = scope;
+      break;
+    case Role::kAgent:
+      if (scope.empty()) {
+        return absl::InvalidArgumentError(
+            "an agent token must name its queues ('*' for every queue)");
+      }
+      for (const std::string& queue : scope) {
+        if (queue != kEveryQueue) RETURN_IF_ERROR(domain::ValidateSlug("queue_id", queue));
+      }
+      p.queue_ids = scope;
+      break;
+    case Role::kAdmin:
+    case Role::kManager:
+      if (!scope.empty()) {
+        return absl::InvalidArgumentError(
+            "only crm tokens name dealers and only agent tokens name queues");
+      }
+      break;
+  }
+  return p;
+}
+
+std::string Digest(absl::string_view token) {
+  unsigned char out[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(token.data()), token.size(), out);
+  return std::string(reinterpret_cast<const char*>(out), sizeof(out));
+}
+
+std::string NewToken() {
+  unsigned char bytes[32];
+  // RAND_bytes fails only when the system cannot seed its generator; no token is better then.
+  if (RAND_bytes(bytes, sizeof(bytes)) != 1) std::abort();
+  std::string token = "sv_";
+  absl::StrAppend(&token, absl::WebSafeBase64Escape(absl::string_view(
+                              reinterpret_cast<const char*>(bytes), sizeof(bytes))));
+  return token;
+}
+
 absl::StatusOr<TokenTable> TokenTable::Parse(absl::string_view text) {
   TokenTable table;
   int line_no = 0;
@@ -109,21 +172,17 @@ absl::StatusOr<TokenTable> TokenTable::Parse(absl::string_view text) {
     auto fail = [&](absl::string_view why) {
       return absl::InvalidArgumentError(absl::StrCat("tokens line ", line_no, ": ", why));
     };
-    if (words.size() < 2) return fail("expected 'TOKEN ROLE [DEALER_ID ...]'");
+    if (words.size() < 2) return fail("expected 'TOKEN ROLE [DEALER_ID or QUEUE_ID ...]'");
     if (words[0].size() < 8) return fail("token is shorter than 8 characters");
     auto role = ParseRole(words[1]);
     if (!role.ok()) return fail(role.status().message());
-    Principal p{.name = std::string(words[1]), .role = *role, .dealer_ids = {}};
-    for (size_t i = 2; i < words.size(); ++i) {
-      if (auto s = domain::ValidateSlug("dealer_id", words[i]); !s.ok()) return fail(s.message());
-      p.dealer_ids.emplace_back(words[i]);
-    }
-    if (*role == Role::kCrm && p.dealer_ids.empty())
-      return fail("a crm token must name its dealers");
-    if (*role != Role::kCrm && !p.dealer_ids.empty()) return fail("only crm tokens name dealers");
-    if (*role == Role::kCrm) absl::StrAppend(&p.name, ":", absl::StrJoin(p.dealer_ids, "+"));
-    if (table.tokens_.contains(words[0])) return fail("token is listed twice");
-    table.Add(std::string(words[0]), std::move(p));
+    const std::vector<std::string> scope(words.begin() + 2, words.end());
+    std::string name(words[1]);
+    if (*role == Role::kCrm) absl::StrAppend(&name, ":", absl::StrJoin(scope, "+"));
+    absl::StatusOr<Principal> p = MakePrincipal(std::move(name), *role, scope);
+    if (!p.ok()) return fail(p.status().message());
+    if (table.tokens_.contains(Digest(words[0]))) return fail("token is listed twice");
+    table.Add(words[0], *std::move(p));
   }
   return table;
 }
@@ -134,8 +193,16 @@ absl::StatusOr<TokenTable> TokenTable::LoadFile(const std::string& path) {
   return Parse(*text);
 }
 
-void TokenTable::Add(std::string token, Principal principal) {
-  tokens_[std::move(token)] = std::move(principal);
+void TokenTable::Add(absl::string_view token, Principal principal) {
+  AddDigest(Digest(token), std::move(principal));
+}
+
+void TokenTable::AddDigest(std::string digest, Principal principal) {
+  tokens_[std::move(digest)] = std::move(principal);
+}
+
+void TokenTable::Merge(const TokenTable& other) {
+  for (const auto& [digest, principal] : other.tokens_) tokens_[digest] = principal;
 }
 
 absl::StatusOr<Principal> TokenTable::Authenticate(absl::string_view authorization) const {
@@ -146,7 +213,7 @@ absl::StatusOr<Principal> TokenTable::Authenticate(absl::string_view authorizati
   if (!absl::ConsumePrefix(&token, "Bearer ") && !absl::ConsumePrefix(&token, "bearer ")) {
     return absl::UnauthenticatedError("authorization metadata must be 'Bearer TOKEN'");
   }
-  auto it = tokens_.find(absl::StripAsciiWhitespace(token));
+  auto it = tokens_.find(Digest(absl::StripAsciiWhitespace(token)));
   if (it == tokens_.end()) return absl::UnauthenticatedError("unknown token");
   return it->second;
 }
@@ -173,6 +240,12 @@ absl::Status CheckDealerAccess(const Principal& principal, absl::string_view dea
   if (principal.CanAccessDealer(dealer_id)) return absl::OkStatus();
   return absl::PermissionDeniedError(
       absl::StrCat(principal.name, " may not access dealer '", dealer_id, "'"));
+}
+
+absl::Status CheckQueueAccess(const Principal& principal, absl::string_view queue_id) {
+  if (principal.CanAccessQueue(queue_id)) return absl::OkStatus();
+  return absl::PermissionDeniedError(
+      absl::StrCat(principal.name, " may not work queue '", queue_id, "'"));
 }
 
 }  // namespace secondvoice::auth

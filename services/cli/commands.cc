@@ -33,9 +33,12 @@
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
+#include "libs/auth/auth.h"
 #include "libs/common/file.h"
+#include "libs/domain/validate.h"
 #include "libs/store/migrations.h"
 #include "libs/store/pg.h"
+#include "libs/store/tokens.h"
 #include "secondvoice/v1/admin_service.grpc.pb.h"
 #include "secondvoice/v1/agent_service.grpc.pb.h"
 #include "secondvoice/v1/campaign_service.grpc.pb.h"
@@ -45,6 +48,7 @@
 #include "secondvoice/v1/lead_service.grpc.pb.h"
 #include "secondvoice/v1/reports.grpc.pb.h"
 #include "secondvoice/v1/scheduling.grpc.pb.h"
+#include "secondvoice/v1/token_service.grpc.pb.h"
 #include "services/cli/args.h"
 #include "services/cli/report_html.h"
 #include "services/cli/sim_agents.h"
@@ -129,6 +133,18 @@ commands:
   targets [--dealer=ID] [--set=CATEGORY=DIALOGUE/APPOINTMENT/SHOW/SALE ...]
                                      the funnel targets per 100 leads (the defaults, or the
                                      dealer's own), e.g. --set=phone=60/36/22/22
+  token create --name=NAME --role=admin|manager|agent|crm [--scope=ID ...] [--database-url=URL]
+                                     a new API token (admin token); --scope names a crm token's
+                                     dealers or an agent token's queues ('*': every queue). The
+                                     secret is shown once; only its digest is kept. With
+                                     --database-url, straight into the database (the first
+                                     admin token)
+  token list [--all] | token revoke NAME [--database-url=URL]
+                                     tokens (--all: revoked ones too); a revoked token is
+                                     refused by every daemon within a second
+  audit [--event=denied|token-created|token-revoked|erased]
+                                     the newest 100 entries of the audit log: calls refused by
+                                     role or scope, token changes, erasures (admin token)
 )";
 
 // A failure to report: the message, and whether it was a usage error (exit 2) or not (exit 1).
@@ -1420,6 +1436,170 @@ std::optional<Failure> Targets(const Client& client, const Args& args) {
   return std::nullopt;
 }
 
+// ---- tokens and the audit log -----------------------------------------------------------
+
+void PrintTokens(const Client& client, const std::vector<pb::ApiToken>& tokens) {
+  if (client.json()) {
+    for (const auto& t : tokens) PrintJson(t);
+    return;
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& t : tokens) {
+    rows.push_back({t.name(), EnumText(t.role(), &pb::Role_Name, "ROLE_"),
+                    absl::StrJoin(t.scope(), " "), Time(t.created_at()), t.created_by(),
+                    Time(t.revoked_at())});
+  }
+  PrintTable({"NAME", "ROLE", "SCOPE", "CREATED", "BY", "REVOKED"}, rows);
+}
+
+// Directly in the database (--database-url): the first admin token, or a way back in when every
+// admin token is lost. The operator is on the database's side of the fence already.
+std::optional<Failure> TokenDirect(const std::string& url, const std::string& verb,
+                                   const Args& args) {
+  auto conn = store::PgConn::Connect(url, absl::Seconds(10));
+  if (!conn.ok()) return Failure{std::string(conn.status().message()), false};
+  const std::string by = "operator (database)";
+  const std::string method = absl::StrCat("secondvoice token ", verb);
+  if (verb == "create") {
+    absl::StatusOr<std::string> name = args.Require("name");
+    absl::StatusOr<std::string> role_text = args.Require("role");
+    if (!name.ok()) return Usage(name.status().message());
+    if (!role_text.ok()) return Usage(role_text.status().message());
+    absl::StatusOr<auth::Role> role = auth::ParseRole(*role_text);
+    if (!role.ok()) return Usage(absl::StrCat("--role: ", role.status().message()));
+    const std::vector<std::string> scope = args.GetAll("scope");
+    if (auto p = auth::MakePrincipal(*name, *role, scope); !p.ok()) {
+      return Usage(absl::StrCat("--scope: ", p.status().message()));
+    }
+    if (absl::Status s = domain::ValidateSlug("--name", *name); !s.ok()) return Usage(s.message());
+    const std::string secret = auth::NewToken();
+    store::ApiToken token{.name = *name,
+                          .role = std::string(auth::RoleName(*role)),
+                          .scope = scope,
+                          .created_at = absl::Time(),
+                          .created_by = by,
+                          .revoked_at = std::nullopt,
+                          .revoked_by = "",
+                          .digest = auth::Digest(secret)};
+    absl::Status s = (*conn)->ExecScript("BEGIN");
+    if (s.ok()) s = store::InsertToken(**conn, token);
+    if (s.ok()) {
+      s = store::InsertAudit(**conn, {{.id = 0,
+                                       .at = absl::Now(),
+                                       .principal = by,
+                                       .method = method,
+                                       .event = "token_created",
+                                       .detail = token.name}});
+    }
+    if (s.ok()) s = (*conn)->ExecScript("COMMIT");
+    if (!s.ok()) return Failure{std::string(s.message()), false};
+    std::cout << "token " << token.name << " (" << token.role
+              << (scope.empty() ? "" : absl::StrCat(" ", absl::StrJoin(scope, " ")))
+              << ") created; its secret, shown this once:\n"
+              << secret << "\n";
+    return std::nullopt;
+  }
+  if (verb == "revoke") {
+    std::optional<Failure> failure;
+    const std::string name = RequireWord(args, 2, "token name", failure);
+    if (failure) return failure;
+    absl::Status s = (*conn)->ExecScript("BEGIN");
+    absl::StatusOr<store::ApiToken> t = s.ok() ? store::RevokeToken(**conn, name, by) : s;
+    if (t.ok()) {
+      s = store::InsertAudit(**conn, {{.id = 0,
+                                       .at = absl::Now(),
+                                       .principal = by,
+                                       .method = method,
+                                       .event = "token_revoked",
+                                       .detail = name}});
+      if (s.ok()) s = (*conn)->ExecScript("COMMIT");
+    } else {
+      s = t.status();
+    }
+    if (!s.ok()) return Failure{std::string(s.message()), false};
+    std::cout << "token " << name << " revoked\n";
+    return std::nullopt;
+  }
+  return Usage("--database-url works with 'token create' and 'token revoke'");
+}
+
+std::optional<Failure> Token(const Client& client, const Args& args) {
+  std::optional<Failure> failure;
+  const std::string verb = RequireWord(args, 1, "token command (create, list or revoke)", failure);
+  if (failure) return failure;
+  if (std::optional<std::string> url = args.Get("database-url")) {
+    return TokenDirect(*url, verb, args);
+  }
+  auto stub = pb::TokenService::NewStub(client.channel());
+  if (verb == "create") {
+    pb::CreateTokenRequest req;
+    absl::StatusOr<std::string> name = args.Require("name");
+    absl::StatusOr<std::string> role = args.Require("role");
+    if (!name.ok()) return Usage(name.status().message());
+    if (!role.ok()) return Usage(role.status().message());
+    const std::optional<pb::Role> parsed = ParseEnum(*role, &pb::Role_Parse, "ROLE_");
+    if (!parsed) return Usage("--role must be admin, manager, agent or crm");
+    req.set_name(*name);
+    req.set_role(*parsed);
+    for (const std::string& s : args.GetAll("scope")) req.add_scope(s);
+    pb::CreateTokenResponse r;
+    if (auto f = client.Call(*stub, &pb::TokenService::Stub::CreateToken, req, &r)) return f;
+    if (client.json()) {
+      PrintJson(r);
+      return std::nullopt;
+    }
+    std::cout << "token " << r.token().name() << " ("
+              << EnumText(r.token().role(), &pb::Role_Name, "ROLE_")
+              << (r.token().scope().empty()
+                      ? ""
+                      : absl::StrCat(" ", absl::StrJoin(r.token().scope(), " ")))
+              << ") created; its secret, shown this once:\n"
+              << r.secret() << "\n";
+    return std::nullopt;
+  }
+  if (verb == "list") {
+    pb::ListTokensRequest req;
+    req.set_include_revoked(args.Has("all"));
+    pb::ListTokensResponse r;
+    if (auto f = client.Call(*stub, &pb::TokenService::Stub::ListTokens, req, &r)) return f;
+    PrintTokens(client, {r.tokens().begin(), r.tokens().end()});
+    return std::nullopt;
+  }
+  if (verb == "revoke") {
+    pb::RevokeTokenRequest req;
+    req.set_name(RequireWord(args, 2, "token name", failure));
+    if (failure) return failure;
+    pb::RevokeTokenResponse r;
+    if (auto f = client.Call(*stub, &pb::TokenService::Stub::RevokeToken, req, &r)) return f;
+    PrintTokens(client, {r.token()});
+    return std::nullopt;
+  }
+  return Usage(absl::StrCat("unknown token command '", verb, "'"));
+}
+
+std::optional<Failure> Audit(const Client& client, const Args& args) {
+  pb::ListAuditRequest req;
+  if (std::optional<std::string> event = args.Get("event")) {
+    req.set_event(absl::StrReplaceAll(*event, {{"-", "_"}}));
+  }
+  req.mutable_page()->set_page_size(100);
+  auto stub = pb::TokenService::NewStub(client.channel());
+  pb::ListAuditResponse r;
+  if (auto f = client.Call(*stub, &pb::TokenService::Stub::ListAudit, req, &r)) return f;
+  if (client.json()) {
+    PrintJson(r);
+    return std::nullopt;
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const pb::AuditEntry& e : r.entries()) {
+    rows.push_back({Time(e.at()), e.principal(), absl::StrReplaceAll(e.event(), {{"_", "-"}}),
+                    e.method(), e.detail()});
+  }
+  PrintTable({"AT", "WHO", "EVENT", "METHOD", "DETAIL"}, rows);
+  if (!r.next_page_token().empty()) std::cout << "(the newest 100; narrow with --event)\n";
+  return std::nullopt;
+}
+
 }  // namespace
 
 int Main(const std::vector<std::string>& argv) {
@@ -1459,6 +1639,8 @@ int Main(const std::vector<std::string>& argv) {
        {"from", "to", "by", "dealer", "campaign", "agent", "origin", "kind", "category", "tz",
         "html"}},
       {"targets", {"dealer", "set"}},
+      {"token", {"name", "role", "scope", "database-url", "all"}},
+      {"audit", {"event"}},
   };
   if (auto it = kFlags.find(command); it != kFlags.end()) {
     std::set<std::string> allowed = it->second;
@@ -1506,6 +1688,10 @@ int Main(const std::vector<std::string>& argv) {
     failure = Report(client, *args);
   } else if (command == "targets") {
     failure = Targets(client, *args);
+  } else if (command == "token") {
+    failure = Token(client, *args);
+  } else if (command == "audit") {
+    failure = Audit(client, *args);
   } else {
     failure = Usage(absl::StrCat("unknown command '", command, "'"));
   }

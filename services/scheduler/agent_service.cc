@@ -3,7 +3,9 @@
 #include "services/scheduler/agent_service.h"
 
 #include <deque>
+#include <functional>
 #include <memory>
+#include <utility>
 
 #include "absl/synchronization/mutex.h"
 #include "libs/common/status_macros.h"
@@ -14,9 +16,15 @@ namespace {
 
 using Reactor = grpc::ServerBidiReactor<v1::AgentMessage, v1::AgentEvent>;
 
+constexpr char kSession[] = "/secondvoice.v1.AgentService/Session";
+
+// PERMISSION_DENIED when the login names a queue the caller may not work.
+using LoginCheck = std::function<absl::Status(const v1::AgentMessage::Login&)>;
+
 class SessionReactor final : public Reactor {
  public:
-  SessionReactor(Dialer* dialer) : dialer_(dialer), outbox_(std::make_shared<Outbox>()) {
+  SessionReactor(Dialer* dialer, LoginCheck check_login)
+      : dialer_(dialer), check_login_(std::move(check_login)), outbox_(std::make_shared<Outbox>()) {
     outbox_->reactor = this;
     StartRead(&in_);
   }
@@ -37,6 +45,13 @@ class SessionReactor final : public Reactor {
         outbox_->finish_when_drained = true;
         finish_status_ = grpc::Status(grpc::INVALID_ARGUMENT,
                                       "login: the first message of a session must be a Login");
+        MaybeFinishLocked();
+        return;
+      }
+      if (absl::Status s = check_login_(in_.login()); !s.ok()) {
+        absl::MutexLock lock(&outbox_->mu);
+        outbox_->finish_when_drained = true;
+        finish_status_ = ToGrpc(s);
         MaybeFinishLocked();
         return;
       }
@@ -136,6 +151,7 @@ class SessionReactor final : public Reactor {
   }
 
   Dialer* const dialer_;
+  const LoginCheck check_login_;
   std::shared_ptr<Outbox> outbox_;
   v1::AgentMessage in_;
   bool logged_in_ = false;
@@ -153,21 +169,27 @@ class RefusedSession final : public Reactor {
 }  // namespace
 
 Reactor* AgentServiceImpl::Session(grpc::CallbackServerContext* ctx) {
-  absl::StatusOr<auth::Principal> principal =
-      Admit(env_, ctx, "/secondvoice.v1.AgentService/Session");
+  absl::StatusOr<auth::Principal> principal = Admit(env_, ctx, kSession);
   if (!principal.ok()) return new RefusedSession(ToGrpc(principal.status()));
   if (dialer_ == nullptr) {
     return new RefusedSession(grpc::Status(grpc::UNAVAILABLE, "no dialer on this server"));
   }
-  return new SessionReactor(dialer_);
+  return new SessionReactor(
+      dialer_, [this, p = *std::move(principal)](const v1::AgentMessage::Login& login) {
+        for (const std::string& queue : login.queue_ids()) {
+          RETURN_IF_ERROR(Audited(env_, p, kSession, auth::CheckQueueAccess(p, queue)));
+        }
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerUnaryReactor* AgentServiceImpl::GetQueueStatus(grpc::CallbackServerContext* ctx,
                                                            const v1::GetQueueStatusRequest* req,
                                                            v1::QueueStatus* resp) {
   return Serve(env_, ctx, "/secondvoice.v1.AgentService/GetQueueStatus",
-               [this, req, resp](const auth::Principal&) -> absl::Status {
+               [this, req, resp](const auth::Principal& p) -> absl::Status {
                  RETURN_IF_ERROR(domain::ValidateSlug("queue_id", req->queue_id()));
+                 RETURN_IF_ERROR(auth::CheckQueueAccess(p, req->queue_id()));
                  if (dialer_ == nullptr) return absl::UnavailableError("no dialer on this server");
                  ASSIGN_OR_RETURN(*resp, dialer_->Status(req->queue_id()));
                  return absl::OkStatus();

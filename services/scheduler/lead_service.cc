@@ -21,7 +21,7 @@ ServerUnaryReactor* LeadServiceImpl::GetLead(CallbackServerContext* ctx,
                      env_.db->pool(),
                      [&](store::PgConn& conn) -> absl::Status {
                        ASSIGN_OR_RETURN(domain::Lead lead, store::GetLead(conn, req->id()));
-                       RETURN_IF_ERROR(auth::CheckDealerAccess(p, lead.dealer_id));
+                       RETURN_IF_ERROR(CheckLeadScope(conn, p, lead));
                        ASSIGN_OR_RETURN(std::vector<domain::Attempt> attempts,
                                         store::ListAttempts(conn, lead.id));
                        ASSIGN_OR_RETURN(std::vector<domain::LeadEvent> events,
@@ -45,6 +45,15 @@ ServerUnaryReactor* LeadServiceImpl::SearchLeads(CallbackServerContext* ctx,
         RETURN_IF_ERROR(auth::CheckDealerAccess(p, req->dealer_id()));
         if (req->campaign_id() < 0) {
           return absl::InvalidArgumentError("campaign_id: must not be negative");
+        }
+        // An agent scoped to queues searches within one of its queues' campaigns.
+        if (!p.CanAccessQueue(auth::kEveryQueue)) {
+          if (req->campaign_id() == 0) {
+            return absl::InvalidArgumentError(
+                "campaign_id: required for an agent scoped to queues (a campaign of its queues)");
+          }
+          ASSIGN_OR_RETURN(store::Pool::Lease conn, env_.db->pool().Acquire());
+          RETURN_IF_ERROR(CheckCampaignScope(*conn, p, req->campaign_id()));
         }
         ASSIGN_OR_RETURN(const int size, PageSize(req->page(), "page"));
         ASSIGN_OR_RETURN(const int64_t after, DecodeIdPageToken(req->page(), "page"));

@@ -23,7 +23,8 @@ ABSL_FLAG(std::string, listen, "127.0.0.1:7070",
 ABSL_FLAG(std::string, database_url, "",
           "libpq URL or conninfo of the PostgreSQL database (default: $SECONDVOICE_DATABASE_URL)");
 ABSL_FLAG(std::string, tokens_file, "",
-          "file of 'TOKEN ROLE [DEALER_ID ...]' lines (development tokens)");
+          "file of 'TOKEN ROLE [SCOPE ...]' lines (development tokens; real ones are made"
+          " with 'secondvoice token create')");
 ABSL_FLAG(std::string, port_file, "", "write the bound port to this file once serving");
 ABSL_FLAG(int, workers, 8, "threads that run database work for RPCs");
 ABSL_FLAG(int, db_pool_size, 8, "PostgreSQL connections at most");
@@ -94,7 +95,8 @@ int main(int argc, char** argv) {
     if (!tokens.ok()) return Fail(std::string(tokens.status().message()));
     options.tokens = *std::move(tokens);
   } else {
-    SV_LOG(Warning) << "no --tokens_file: every call will be refused as unauthenticated";
+    SV_LOG(Info) << "no --tokens_file: only the database's tokens are accepted"
+                    " (secondvoice token create)";
   }
   options.workers = absl::GetFlag(FLAGS_workers);
   options.db_pool_size = absl::GetFlag(FLAGS_db_pool_size);

@@ -6,6 +6,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "libs/common/log.h"
+#include "libs/common/status_macros.h"
+#include "libs/store/campaigns.h"
+#include "libs/store/leads.h"
 
 namespace secondvoice::scheduler {
 
@@ -16,13 +19,44 @@ absl::StatusOr<auth::Principal> Admit(const Env& env, grpc::CallbackServerContex
   if (auto it = metadata.find("authorization"); it != metadata.end()) {
     authorization.assign(it->second.data(), it->second.size());
   }
-  absl::StatusOr<auth::Principal> principal = env.tokens->Authenticate(authorization);
+  absl::StatusOr<auth::Principal> principal = env.keyring->Authenticate(authorization);
   if (!principal.ok()) return principal.status();
-  if (absl::Status s = auth::Authorize(*principal, method); !s.ok()) {
-    SV_LOG(Warning) << "denied " << principal->name << " calling " << method;
-    return s;
-  }
+  RETURN_IF_ERROR(Audited(env, *principal, method, auth::Authorize(*principal, method)));
   return principal;
+}
+
+absl::Status Audited(const Env& env, const auth::Principal& who, absl::string_view method,
+                     absl::Status status) {
+  if (absl::IsPermissionDenied(status)) env.audit->Record(who, method, "denied", status.message());
+  return status;
+}
+
+absl::Status CheckCampaignScope(store::PgConn& conn, const auth::Principal& p,
+                                int64_t campaign_id) {
+  if (p.CanAccessQueue(auth::kEveryQueue)) return absl::OkStatus();
+  if (campaign_id <= 0) {
+    return absl::PermissionDeniedError(
+        absl::StrCat(p.name, " works the leads of its queues' campaigns; this one is in none"));
+  }
+  ASSIGN_OR_RETURN(domain::Campaign campaign, store::GetCampaign(conn, campaign_id));
+  return auth::CheckQueueAccess(p, campaign.queue_id);
+}
+
+absl::Status CheckLeadScope(store::PgConn& conn, const auth::Principal& p,
+                            const domain::Lead& lead) {
+  RETURN_IF_ERROR(auth::CheckDealerAccess(p, lead.dealer_id));
+  return CheckCampaignScope(conn, p, lead.campaign_id);
+}
+
+absl::Status CheckLeadScope(const Env& env, const auth::Principal& p, int64_t lead_id) {
+  if (p.role != auth::Role::kCrm && p.CanAccessQueue(auth::kEveryQueue)) return absl::OkStatus();
+  return store::InTransaction(
+      env.db->pool(),
+      [&](store::PgConn& conn) -> absl::Status {
+        ASSIGN_OR_RETURN(domain::Lead lead, store::GetLead(conn, lead_id));
+        return CheckLeadScope(conn, p, lead);
+      },
+      store::Access::kReadOnly);
 }
 
 absl::StatusOr<int> PageSize(const v1::PageRequest& page, absl::string_view field) {

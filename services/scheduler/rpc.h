@@ -16,8 +16,11 @@
 #include "grpcpp/support/server_callback.h"
 #include "libs/auth/auth.h"
 #include "libs/common/worker_pool.h"
+#include "libs/domain/types.h"
 #include "libs/scheduling/scheduler.h"
+#include "libs/store/pg.h"
 #include "secondvoice/v1/common.pb.h"
+#include "services/scheduler/access.h"
 #include "services/scheduler/convert.h"
 #include "services/scheduler/database.h"
 
@@ -27,7 +30,9 @@ namespace secondvoice::scheduler {
 struct Env {
   Database* db;
   WorkerPool* workers;
-  const auth::TokenTable* tokens;
+  const Keyring* keyring;
+  // Refusals by role or scope, token changes, erasures.
+  AuditLog* audit;
   scheduling::Scheduler* scheduler = nullptr;
   // For calls that may wait long (claims waiting for a lead), so they never hold up the rest.
   WorkerPool* waiters = nullptr;
@@ -35,13 +40,28 @@ struct Env {
 
 enum class Needs { kDatabase, kNothing };
 
-// UNAUTHENTICATED / PERMISSION_DENIED, or the caller's principal.
+// UNAUTHENTICATED / PERMISSION_DENIED (recorded in the audit log), or the caller's principal.
 absl::StatusOr<auth::Principal> Admit(const Env& env, grpc::CallbackServerContext* ctx,
                                       absl::string_view method);
 
+// Records `status` in the audit log when it is a PERMISSION_DENIED (another dealer's lead,
+// another queue...), and returns it.
+absl::Status Audited(const Env& env, const auth::Principal& who, absl::string_view method,
+                     absl::Status status);
+
+// PERMISSION_DENIED when `p` may not see `lead`: a CRM another dealer's lead, an agent a lead
+// outside its queues' campaigns.
+absl::Status CheckLeadScope(store::PgConn& conn, const auth::Principal& p,
+                            const domain::Lead& lead);
+// The same by lead id; reads the lead only for a principal scoped by dealer or queue.
+absl::Status CheckLeadScope(const Env& env, const auth::Principal& p, int64_t lead_id);
+// PERMISSION_DENIED when an agent's queues do not include the campaign's queue.
+absl::Status CheckCampaignScope(store::PgConn& conn, const auth::Principal& p, int64_t campaign_id);
+
 // Serves one unary call: admits the caller for `method` ("/secondvoice.v1.Service/Method"),
 // then runs `work(principal) -> absl::Status` on the worker pool (it fills the response) and
-// finishes the call with its status. UNAVAILABLE while the database is not ready.
+// finishes the call with its status. UNAVAILABLE while the database is not ready; a
+// PERMISSION_DENIED from `work` is recorded in the audit log.
 template <typename Work>
 grpc::ServerUnaryReactor* Serve(const Env& env, grpc::CallbackServerContext* ctx,
                                 absl::string_view method, Work work, Needs needs = Needs::kDatabase,
@@ -52,15 +72,16 @@ grpc::ServerUnaryReactor* Serve(const Env& env, grpc::CallbackServerContext* ctx
     reactor->Finish(ToGrpc(principal.status()));
     return reactor;
   }
-  const bool queued = (pool != nullptr ? pool : env.workers)
-                          ->TrySubmit([reactor, db = env.db, needs, work = std::move(work),
-                                       p = *std::move(principal)]() mutable {
-                            absl::Status status =
-                                needs == Needs::kDatabase && !db->ready()
-                                    ? absl::UnavailableError("database not available, retry later")
-                                    : work(p);
-                            reactor->Finish(ToGrpc(status));
-                          });
+  const bool queued =
+      (pool != nullptr ? pool : env.workers)
+          ->TrySubmit([reactor, &env, method = std::string(method), needs, work = std::move(work),
+                       p = *std::move(principal)]() mutable {
+            absl::Status status =
+                needs == Needs::kDatabase && !env.db->ready()
+                    ? absl::UnavailableError("database not available, retry later")
+                    : Audited(env, p, method, work(p));
+            reactor->Finish(ToGrpc(status));
+          });
   if (!queued) reactor->Finish(grpc::Status(grpc::RESOURCE_EXHAUSTED, "server busy, retry later"));
   return reactor;
 }

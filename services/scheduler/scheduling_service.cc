@@ -49,14 +49,6 @@ absl::Status RequireLead(int64_t id) {
   return absl::OkStatus();
 }
 
-// CRM principals see only their dealers' leads; the others see all.
-absl::Status CheckLeadAccess(const Env& env, const auth::Principal& p, int64_t lead_id) {
-  if (p.role != auth::Role::kCrm) return absl::OkStatus();
-  ASSIGN_OR_RETURN(store::Pool::Lease conn, env.db->pool().Acquire());
-  ASSIGN_OR_RETURN(domain::Lead lead, store::GetLead(*conn, lead_id));
-  return auth::CheckDealerAccess(p, lead.dealer_id);
-}
-
 }  // namespace
 
 grpc::ServerUnaryReactor* SchedulingServiceImpl::ClaimLeads(grpc::CallbackServerContext* ctx,
@@ -67,6 +59,7 @@ grpc::ServerUnaryReactor* SchedulingServiceImpl::ClaimLeads(grpc::CallbackServer
       env_, ctx, Method("ClaimLeads"),
       [this, req, resp](const auth::Principal& p) -> absl::Status {
         if (req->queue_id().empty()) return absl::InvalidArgumentError("queue_id: required");
+        RETURN_IF_ERROR(auth::CheckQueueAccess(p, req->queue_id()));
         if (req->max_leads() < 0 || req->max_leads() > 100) {
           return absl::InvalidArgumentError("max_leads: must be 0 to 100");
         }
@@ -106,6 +99,7 @@ grpc::ServerUnaryReactor* SchedulingServiceImpl::ReleaseLead(grpc::CallbackServe
                [this, req](const auth::Principal& p) -> absl::Status {
                  RETURN_IF_ERROR(RequireLead(req->lead_id()));
                  if (req->reason().empty()) return absl::InvalidArgumentError("reason: required");
+                 RETURN_IF_ERROR(CheckLeadScope(env_, p, req->lead_id()));
                  return env_.scheduler->Release(req->lead_id(), req->lease_token(), req->reason(),
                                                 absl::StrCat(auth::RoleName(p.role), ":", p.name));
                });
@@ -115,9 +109,11 @@ grpc::ServerUnaryReactor* SchedulingServiceImpl::ExtendLease(grpc::CallbackServe
                                                              const v1::ExtendLeaseRequest* req,
                                                              v1::ExtendLeaseResponse* resp) {
   return Serve(
-      env_, ctx, Method("ExtendLease"), [this, req, resp](const auth::Principal&) -> absl::Status {
+      env_, ctx, Method("ExtendLease"),
+      [this, req, resp](const auth::Principal& p) -> absl::Status {
         RETURN_IF_ERROR(RequireLead(req->lead_id()));
         ASSIGN_OR_RETURN(absl::Duration lease, LeaseOf(req->lease_seconds(), "lease_seconds"));
+        RETURN_IF_ERROR(CheckLeadScope(env_, p, req->lead_id()));
         ASSIGN_OR_RETURN(absl::Time until,
                          env_.scheduler->ExtendLease(req->lead_id(), req->lease_token(), lease));
         scheduler::ToProto(until, resp->mutable_lease_expires_at());
@@ -139,6 +135,7 @@ grpc::ServerUnaryReactor* SchedulingServiceImpl::RecordAttempt(grpc::CallbackSer
                  if (!outcome) return absl::InvalidArgumentError("outcome: required");
                  std::optional<absl::Time> started = FromProto(req->started_at());
                  if (!started) return absl::InvalidArgumentError("started_at: required");
+                 RETURN_IF_ERROR(CheckLeadScope(env_, p, req->lead_id()));
                  scheduling::AttemptInput a;
                  a.lead_id = req->lead_id();
                  a.lease_token = req->lease_token();
@@ -174,6 +171,7 @@ grpc::ServerUnaryReactor* SchedulingServiceImpl::ScheduleCallback(
         RETURN_IF_ERROR(RequireLead(req->lead_id()));
         std::optional<absl::Time> at = FromProto(req->at());
         if (!at) return absl::InvalidArgumentError("at: required");
+        RETURN_IF_ERROR(CheckLeadScope(env_, p, req->lead_id()));
         return env_.scheduler->ScheduleCallback(req->lead_id(), *at, req->notes(),
                                                 absl::StrCat(auth::RoleName(p.role), ":", p.name));
       });
@@ -189,6 +187,7 @@ grpc::ServerUnaryReactor* SchedulingServiceImpl::CloseLead(grpc::CallbackServerC
           return absl::InvalidArgumentError("status: required");
         }
         const auto status = static_cast<domain::LeadStatus>(req->status() - 1);
+        RETURN_IF_ERROR(CheckLeadScope(env_, p, req->lead_id()));
         ASSIGN_OR_RETURN(domain::LeadStatus closed,
                          env_.scheduler->Close(req->lead_id(), status, req->reason(),
                                                absl::StrCat(auth::RoleName(p.role), ":", p.name)));
@@ -203,7 +202,7 @@ grpc::ServerUnaryReactor* SchedulingServiceImpl::ExplainLead(grpc::CallbackServe
   return Serve(env_, ctx, Method("ExplainLead"),
                [this, req, resp](const auth::Principal& p) -> absl::Status {
                  RETURN_IF_ERROR(RequireLead(req->lead_id()));
-                 RETURN_IF_ERROR(CheckLeadAccess(env_, p, req->lead_id()));
+                 RETURN_IF_ERROR(CheckLeadScope(env_, p, req->lead_id()));
                  ASSIGN_OR_RETURN(scheduling::Explanation e,
                                   env_.scheduler->Explain(req->lead_id()));
                  resp->set_lead_id(e.lead_id);

@@ -19,6 +19,8 @@ Server::Server(ServerOptions options)
                             .check_interval = options_.db_check_interval,
                             .compact_interval = options_.funnel_compact_interval},
           [this](bool ready) { SetServing(ready); })),
+      keyring_(std::make_unique<Keyring>(options_.tokens, &db_->pool())),
+      audit_(std::make_unique<AuditLog>(&db_->pool())),
       workers_(std::make_unique<WorkerPool>(options_.workers, options_.max_queued)),
       waiters_(std::make_unique<WorkerPool>(options_.waiting_claims,
                                             static_cast<size_t>(options_.waiting_claims))),
@@ -33,7 +35,8 @@ Server::Server(ServerOptions options)
                                        carrier_.get(), options_.dialer)),
       env_{.db = db_.get(),
            .workers = workers_.get(),
-           .tokens = &options_.tokens,
+           .keyring = keyring_.get(),
+           .audit = audit_.get(),
            .scheduler = scheduler_.get(),
            .waiters = waiters_.get()},
       admin_(env_),
@@ -45,7 +48,8 @@ Server::Server(ServerOptions options)
       agents_(env_, dialer_.get()),
       handovers_(env_),
       feedback_(env_),
-      reports_(env_) {}
+      reports_(env_),
+      tokens_(env_) {}
 
 Server::~Server() { Shutdown(absl::ZeroDuration()); }
 
@@ -64,6 +68,7 @@ absl::Status Server::Start() {
   builder.RegisterService(&handovers_);
   builder.RegisterService(&feedback_);
   builder.RegisterService(&reports_);
+  builder.RegisterService(&tokens_);
   // List imports stream files of many MB in chunks; a chunk may be up to 4 MiB.
   builder.SetMaxReceiveMessageSize(8 << 20);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
@@ -76,6 +81,12 @@ absl::Status Server::Start() {
     server_ = std::move(server);
   }
   SV_LOG(Info) << "listening on port " << port_;
+  tokens_listener_ = std::make_unique<store::Listener>(
+      options_.database_url, store::kTokensChannel, [this](absl::string_view) {
+        if (absl::Status s = keyring_->Reload(); !s.ok()) {
+          SV_LOG(Warning) << "tokens not reloaded: " << s;
+        }
+      });
   db_->Start();
   listener_ = std::make_unique<store::Listener>(
       options_.database_url, store::kScheduleChannel,
@@ -88,6 +99,12 @@ void Server::SetServing(bool serving) {
   absl::MutexLock lock(&mu_);
   if (server_ == nullptr || shut_down_) return;
   server_->GetHealthCheckService()->SetServingStatus(serving);
+  // The tokens may have changed while the database was away (and are not loaded at start).
+  if (serving) {
+    if (absl::Status s = keyring_->Reload(); !s.ok()) {
+      SV_LOG(Warning) << "tokens not loaded: " << s;
+    }
+  }
   // Handovers are delivered once the schedule's tables exist (migrated) and from then on.
   if (serving && dispatcher_ == nullptr) {
     DispatcherOptions handovers = options_.handovers;
@@ -109,6 +126,7 @@ void Server::Shutdown(absl::Duration grace) {
     server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
   }
   listener_.reset();
+  tokens_listener_.reset();
   std::unique_ptr<HandoverDispatcher> dispatcher;
   {
     absl::MutexLock lock(&mu_);
@@ -119,6 +137,7 @@ void Server::Shutdown(absl::Duration grace) {
   scheduler_->Stop();  // waiting claims return now
   waiters_.reset();
   workers_.reset();  // runs what is queued; every call has finished now
+  audit_.reset();    // writes what it still can
   db_.reset();
   SV_LOG(Info) << "shut down";
 }

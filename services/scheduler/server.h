@@ -31,6 +31,7 @@ struct ServerOptions {
   // host:port; port 0 picks a free one (see Server::port()).
   std::string listen = "127.0.0.1:7070";
   std::string database_url;
+  // Development tokens from a file; the real ones are in the database (`secondvoice token`).
   auth::TokenTable tokens;
   int workers = 8;
   size_t max_queued = 4096;
@@ -79,6 +80,10 @@ class Server {
 
   ServerOptions options_;
   std::unique_ptr<Database> db_;
+  std::unique_ptr<Keyring> keyring_;
+  std::unique_ptr<AuditLog> audit_;
+  // Reloads the keyring whenever any replica changes the tokens.
+  std::unique_ptr<store::Listener> tokens_listener_;
   std::unique_ptr<WorkerPool> workers_;
   // Claims that wait for a lead to become due.
   std::unique_ptr<WorkerPool> waiters_;
@@ -100,6 +105,7 @@ class Server {
   HandoverServiceImpl handovers_;
   FeedbackServiceImpl feedback_;
   ReportsServiceImpl reports_;
+  TokenServiceImpl tokens_;
   absl::Mutex mu_;
   std::unique_ptr<grpc::Server> server_ ABSL_GUARDED_BY(mu_);
   bool shut_down_ ABSL_GUARDED_BY(mu_) = false;

@@ -10,6 +10,7 @@
 #include "secondvoice/v1/handover.grpc.pb.h"
 #include "secondvoice/v1/lead_service.grpc.pb.h"
 #include "secondvoice/v1/reports.grpc.pb.h"
+#include "secondvoice/v1/token_service.grpc.pb.h"
 #include "services/scheduler/rpc.h"
 
 namespace secondvoice::scheduler {
@@ -115,6 +116,22 @@ class ReportsServiceImpl final : public v1::Reports::CallbackService {
                                  v1::GetTargetsResponse* resp) override;
   ServerUnaryReactor* SetTargets(CallbackServerContext* ctx, const v1::SetTargetsRequest* req,
                                  v1::GetTargetsResponse* resp) override;
+
+ private:
+  const Env& env_;
+};
+
+class TokenServiceImpl final : public v1::TokenService::CallbackService {
+ public:
+  explicit TokenServiceImpl(const Env& env) : env_(env) {}
+  ServerUnaryReactor* CreateToken(CallbackServerContext* ctx, const v1::CreateTokenRequest* req,
+                                  v1::CreateTokenResponse* resp) override;
+  ServerUnaryReactor* ListTokens(CallbackServerContext* ctx, const v1::ListTokensRequest* req,
+                                 v1::ListTokensResponse* resp) override;
+  ServerUnaryReactor* RevokeToken(CallbackServerContext* ctx, const v1::RevokeTokenRequest* req,
+                                  v1::RevokeTokenResponse* resp) override;
+  ServerUnaryReactor* ListAudit(CallbackServerContext* ctx, const v1::ListAuditRequest* req,
+                                v1::ListAuditResponse* resp) override;
 
  private:
   const Env& env_;

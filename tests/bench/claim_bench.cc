@@ -299,6 +299,12 @@ int Main(int argc, char** argv) {
       "\"bare_claims_per_s\":%.0f,\"p50_ms\":%.2f,\"p99_ms\":%.2f,\"p99_ms_at_1m\":%.2f}\n",
       leads, kClaimers, engine.claims_per_s, bare.claims_per_s, engine.p50_ms, engine.p99_ms,
       engine_1m.p99_ms);
+  // SV_BENCH_KEEP=1: the database stays up after the runs for a look with psql or pgbench until
+  // the bench is killed (the statement's parts, its plans).
+  if (std::getenv("SV_BENCH_KEEP") != nullptr) {
+    std::cerr << "keeping the database: psql '" << *url << "'" << std::endl;
+    for (;;) absl::SleepFor(absl::Hours(1));
+  }
   return 0;
 }
 

@@ -92,6 +92,81 @@ TEST(Daemon, ServesTheCliAndStopsGracefullyOnSigterm) {
   std::system(absl::StrCat("rm -rf ", dir).c_str());
 }
 
+// The secret a `token create` printed: its last line.
+std::string SecretOf(const Result& created) {
+  std::string out = created.output;
+  while (!out.empty() && out.back() == '\n') out.pop_back();
+  return out.substr(out.rfind('\n') + 1);
+}
+
+// The operator's first admin token goes straight into the database; with it, tokens are made and
+// revoked through the daemon, which refuses a revoked one from then on.
+TEST(Daemon, TokensAreMadeAndRevokedWithTheCli) {
+  const std::string url = secondvoice::testing::FreshDatabaseUrl();
+  const std::string dir = TempDir();
+  Daemon daemon(url, dir);
+  const std::string addr = daemon.WaitForAddress(absl::Seconds(30));
+  ASSERT_FALSE(addr.empty()) << "the daemon never wrote its port";
+  ASSERT_EQ(RunCli(addr, "cli-admin-token", "health --wait=30").exit_code, 0);
+
+  Result first =
+      RunCli(addr, "none",
+             absl::StrCat("token create --name=ops --role=admin --database-url='", url, "'"));
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  EXPECT_THAT(first.output, HasSubstr("shown this once"));
+  const std::string admin = SecretOf(first);
+  ASSERT_EQ(admin.rfind("sv_", 0), 0u) << first.output;
+
+  // The daemon hears of the new token; retried briefly while it reloads.
+  Result made;
+  for (int i = 0; i < 100; ++i) {
+    made = RunCli(addr, admin, "token create --name=crm-vandijk --role=crm --scope=vandijk");
+    if (made.output.find("UNAUTHENTICATED") == std::string::npos) break;
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  ASSERT_EQ(made.exit_code, 0) << made.output;
+  const std::string crm = SecretOf(made);
+
+  Result listed = RunCli(addr, admin, "token list");
+  EXPECT_EQ(listed.exit_code, 0) << listed.output;
+  EXPECT_THAT(listed.output, HasSubstr("crm-vandijk"));
+  EXPECT_THAT(listed.output, HasSubstr("vandijk"));
+  EXPECT_EQ(listed.output.find(crm), std::string::npos) << "a listing never shows a secret";
+
+  Result bad = RunCli(addr, admin, "token create --name=agent-x --role=agent");
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_THAT(bad.output, HasSubstr("INVALID_ARGUMENT: scope"));
+
+  // A CRM token may not make tokens; the refusal is audited.
+  Result refused = RunCli(addr, crm, "token list");
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_THAT(refused.output, HasSubstr("PERMISSION_DENIED"));
+
+  EXPECT_EQ(RunCli(addr, admin, "token revoke crm-vandijk").exit_code, 0);
+  Result after;
+  for (int i = 0; i < 100; ++i) {
+    after = RunCli(addr, crm, "dealer list");
+    if (after.output.find("UNAUTHENTICATED") != std::string::npos) break;
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  EXPECT_THAT(after.output, HasSubstr("UNAUTHENTICATED"));
+
+  Result audit;
+  for (int i = 0; i < 100; ++i) {
+    audit = RunCli(addr, admin, "audit");
+    if (audit.output.find("denied") != std::string::npos) break;
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  EXPECT_EQ(audit.exit_code, 0) << audit.output;
+  EXPECT_THAT(audit.output, HasSubstr("token-created"));
+  EXPECT_THAT(audit.output, HasSubstr("token-revoked"));
+  EXPECT_THAT(audit.output, HasSubstr("denied"));
+  EXPECT_THAT(audit.output, HasSubstr("operator (database)"));
+
+  EXPECT_EQ(daemon.Terminate(absl::Seconds(15)), 0);
+  std::system(absl::StrCat("rm -rf ", dir).c_str());
+}
+
 int64_t Count(store::PgConn& conn, const std::string& sql) {
   auto r = conn.ExecOnce(store::Query{"count", sql.c_str()});
   return r.ok() ? r->GetInt64(0, 0) : -1;

@@ -22,7 +22,7 @@ Daemon::Daemon(const std::string& database_url, const std::string& dir,
   std::ofstream(tokens_file_) << "# test tokens\n"
                               << kDaemonAdminToken << " admin\n"
                               << kDaemonManagerToken << " manager\n"
-                              << kDaemonAgentToken << " agent\n"
+                              << kDaemonAgentToken << " agent *\n"
                               << kDaemonCrmToken << " crm vandijk\n";
   pid_ = fork();
   if (pid_ == 0) {

@@ -23,7 +23,10 @@ std::unique_ptr<SchedulerHarness> SchedulerHarness::Start(
   options.tokens.Add(kAdminToken, {.name = "admin", .role = auth::Role::kAdmin, .dealer_ids = {}});
   options.tokens.Add(kManagerToken,
                      {.name = "manager", .role = auth::Role::kManager, .dealer_ids = {}});
-  options.tokens.Add(kAgentToken, {.name = "agent", .role = auth::Role::kAgent, .dealer_ids = {}});
+  options.tokens.Add(kAgentToken, {.name = "agent",
+                                   .role = auth::Role::kAgent,
+                                   .dealer_ids = {},
+                                   .queue_ids = {auth::kEveryQueue}});
   options.tokens.Add(kCrmToken,
                      {.name = "crm:vandijk", .role = auth::Role::kCrm, .dealer_ids = {"vandijk"}});
   options.carrier = *scheduler::CarrierProfileNamed("quick");

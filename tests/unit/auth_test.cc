@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
@@ -47,7 +48,7 @@ constexpr char kTokens[] = R"(# Development tokens: TOKEN ROLE [DEALER_ID ...]
 
 admin-token-0001 admin
 manager-token-01   manager   # the campaign team
-	agent-token-0001	agent
+	agent-token-0001	agent  bdc-nl bdc-be
    # an indented comment
 crm-token-vandijk crm vandijk bdc-nl
 )";
@@ -68,6 +69,7 @@ TEST(TokenTable, ParsesTokensSkippingCommentsAndBlankLines) {
 
   SV_ASSERT_OK_AND_ASSIGN(Principal agent, table.Authenticate("Bearer agent-token-0001"));
   EXPECT_EQ(agent.role, Role::kAgent);
+  EXPECT_THAT(agent.queue_ids, ElementsAre("bdc-nl", "bdc-be"));
 
   SV_ASSERT_OK_AND_ASSIGN(Principal crm, table.Authenticate("Bearer crm-token-vandijk"));
   EXPECT_EQ(crm.role, Role::kCrm);
@@ -77,7 +79,8 @@ TEST(TokenTable, ParsesTokensSkippingCommentsAndBlankLines) {
 
 TEST(TokenTable, ParsesCrLfLines) {
   SV_ASSERT_OK_AND_ASSIGN(
-      TokenTable table, TokenTable::Parse("admin-token-0001 admin\r\nagent-token-0001 agent\r\n"));
+      TokenTable table,
+      TokenTable::Parse("admin-token-0001 admin\r\nagent-token-0001 agent *\r\n"));
   EXPECT_EQ(table.size(), 2u);
   SV_ASSERT_OK_AND_ASSIGN(Principal agent, table.Authenticate("Bearer agent-token-0001"));
   EXPECT_EQ(agent.role, Role::kAgent);
@@ -96,6 +99,8 @@ TEST(TokenTable, ErrorsNameTheLine) {
   const std::vector<Case> cases = {
       {"crm-token-0001 crm", "a crm token must name its dealers"},
       {"manager-token-01 manager vandijk", "only crm tokens name dealers"},
+      {"agent-token-0001 agent", "an agent token must name its queues"},
+      {"agent-token-0001 agent BDC", "queue_id"},
       {"short admin", "shorter than 8"},
       {"boss-token-0001 boss", "unknown role 'boss'"},
       {"lonely-token-0001", "expected 'TOKEN ROLE"},
@@ -112,10 +117,82 @@ TEST(TokenTable, ErrorsNameTheLine) {
 
 TEST(TokenTable, RejectsADuplicateToken) {
   EXPECT_THAT(TokenTable::Parse("admin-token-0001 admin\n"
-                                "agent-token-0001 agent\n"
+                                "agent-token-0001 agent *\n"
                                 "admin-token-0001 manager\n"),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        AllOf(StartsWith("tokens line 3: "), HasSubstr("listed twice"))));
+}
+
+// ---- Digests, new tokens, scopes ----
+
+TEST(Digest, IsTheSha256OfTheToken) {
+  // FIPS 180-2's test vector for "abc".
+  EXPECT_EQ(absl::BytesToHexString(Digest("abc")),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(Digest("").size(), 32u);
+}
+
+TEST(NewToken, IsLongRandomAndUrlSafe) {
+  std::set<std::string> seen;
+  for (int i = 0; i < 100; ++i) {
+    const std::string t = NewToken();
+    EXPECT_THAT(t, StartsWith("sv_"));
+    EXPECT_EQ(t.size(), 3u + 43u);  // 32 bytes in unpadded base64
+    EXPECT_EQ(t.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                  "0123456789-_",
+                                  3),
+              std::string::npos)
+        << t;
+    seen.insert(t);
+  }
+  EXPECT_EQ(seen.size(), 100u);
+}
+
+TEST(TokenTable, KeepsDigestsNotTokens) {
+  TokenTable table;
+  table.Add("plain-token-0001", PrincipalFor(Role::kManager));
+  table.AddDigest(Digest("stored-as-digest"), PrincipalFor(Role::kAdmin));
+  EXPECT_THAT(table.Authenticate("Bearer plain-token-0001"), IsOk());
+  SV_ASSERT_OK_AND_ASSIGN(Principal admin, table.Authenticate("Bearer stored-as-digest"));
+  EXPECT_EQ(admin.role, Role::kAdmin);
+  // The digest itself is no token.
+  EXPECT_THAT(table.Authenticate(absl::StrCat("Bearer ", Digest("stored-as-digest"))),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+}
+
+TEST(TokenTable, MergeAddsTheOthersTokens) {
+  TokenTable file, db;
+  file.Add("file-token-0001", PrincipalFor(Role::kManager));
+  db.Add("db-token-000001", PrincipalFor(Role::kCrm));
+  file.Merge(db);
+  EXPECT_EQ(file.size(), 2u);
+  EXPECT_THAT(file.Authenticate("Bearer db-token-000001"), IsOk());
+  EXPECT_THAT(file.Authenticate("Bearer file-token-0001"), IsOk());
+}
+
+TEST(MakePrincipal, ChecksTheScopeOfEachRole) {
+  EXPECT_THAT(MakePrincipal("a", Role::kAgent, {"bdc-nl"}), IsOk());
+  EXPECT_THAT(MakePrincipal("a", Role::kAgent, {"*"}), IsOk());
+  EXPECT_THAT(MakePrincipal("a", Role::kAgent, {}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("must name its queues")));
+  EXPECT_THAT(MakePrincipal("a", Role::kCrm, {"*"}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("dealer_id")));
+  EXPECT_THAT(MakePrincipal("a", Role::kManager, {"bdc-nl"}),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(MakePrincipal("a", Role::kAdmin, {}), IsOk());
+}
+
+TEST(CheckQueueAccess, ScopesAgentsOnly) {
+  SV_ASSERT_OK_AND_ASSIGN(Principal nl, MakePrincipal("anna", Role::kAgent, {"bdc-nl"}));
+  EXPECT_THAT(CheckQueueAccess(nl, "bdc-nl"), IsOk());
+  EXPECT_THAT(CheckQueueAccess(nl, "bdc-be"),
+              StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("bdc-be")));
+  EXPECT_FALSE(nl.CanAccessQueue(kEveryQueue));
+  SV_ASSERT_OK_AND_ASSIGN(Principal all, MakePrincipal("bob", Role::kAgent, {"*"}));
+  EXPECT_THAT(CheckQueueAccess(all, "bdc-be"), IsOk());
+  EXPECT_TRUE(all.CanAccessQueue(kEveryQueue));
+  EXPECT_THAT(CheckQueueAccess(PrincipalFor(Role::kManager), "bdc-be"), IsOk());
+  EXPECT_THAT(CheckQueueAccess(PrincipalFor(Role::kCrm), "bdc-be"), IsOk());
 }
 
 // ---- TokenTable::Authenticate ----
