@@ -16,6 +16,7 @@
 #include <set>
 #include <string_view>
 #include <thread>
+#include <tuple>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -63,6 +64,9 @@ constexpr char kUsage[] = R"(usage: secondvoice [--addr=HOST:PORT] [--token=TOKE
   --addr   the daemon (default $SECONDVOICE_ADDR or 127.0.0.1:7070)
   --token  bearer token (default $SECONDVOICE_TOKEN)
   --json   print results as JSON
+  --tls-ca=PEM-FILE   speak TLS to the daemon, trusting these roots ($SECONDVOICE_TLS_CA)
+  --tls-cert=PEM-FILE --tls-key=PEM-FILE
+           a client certificate for mutual TLS ($SECONDVOICE_TLS_CERT, $SECONDVOICE_TLS_KEY)
 
 commands:
   health [--wait=SECONDS]            SERVING or NOT_SERVING (exit 0 only when serving)
@@ -157,15 +161,44 @@ Failure Usage(absl::string_view message) { return {std::string(message), true}; 
 
 class Client {
  public:
-  explicit Client(const Args& args)
+  Client(const Args& args, std::shared_ptr<grpc::ChannelCredentials> credentials)
       : addr_(args.GetOr("addr", Env("SECONDVOICE_ADDR", "127.0.0.1:7070"))),
         token_(args.GetOr("token", Env("SECONDVOICE_TOKEN", ""))),
         json_(args.Has("json")),
-        channel_(grpc::CreateChannel(addr_, grpc::InsecureChannelCredentials())) {}
+        channel_(grpc::CreateChannel(addr_, std::move(credentials))) {}
 
   static std::string Env(const char* name, const char* fallback) {
     const char* v = std::getenv(name);
     return v != nullptr && *v != '\0' ? v : fallback;
+  }
+
+  // TLS when --tls-ca names the roots that signed the daemon's certificate, with a client
+  // certificate when --tls-cert and --tls-key are given (mutual TLS); plaintext otherwise.
+  static absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> Credentials(const Args& args) {
+    const std::string ca = args.GetOr("tls-ca", Env("SECONDVOICE_TLS_CA", ""));
+    const std::string cert = args.GetOr("tls-cert", Env("SECONDVOICE_TLS_CERT", ""));
+    const std::string key = args.GetOr("tls-key", Env("SECONDVOICE_TLS_KEY", ""));
+    if (ca.empty()) {
+      if (!cert.empty() || !key.empty()) {
+        return absl::InvalidArgumentError("--tls-cert and --tls-key need --tls-ca");
+      }
+      return grpc::InsecureChannelCredentials();
+    }
+    if (cert.empty() != key.empty()) {
+      return absl::InvalidArgumentError("--tls-cert and --tls-key go together");
+    }
+    grpc::SslCredentialsOptions ssl;
+    for (const auto& [flag, path, pem] : {std::tuple{"--tls-ca", ca, &ssl.pem_root_certs},
+                                          std::tuple{"--tls-cert", cert, &ssl.pem_cert_chain},
+                                          std::tuple{"--tls-key", key, &ssl.pem_private_key}}) {
+      if (path.empty()) continue;
+      absl::StatusOr<std::string> text = ReadFile(path);
+      if (!text.ok() || text->empty()) {
+        return absl::InvalidArgumentError(absl::StrCat(flag, ": cannot read ", path));
+      }
+      *pem = *std::move(text);
+    }
+    return grpc::SslCredentials(ssl);
   }
 
   // With `timeout`, or none for a stream that takes as long as its file.
@@ -1644,13 +1677,19 @@ int Main(const std::vector<std::string>& argv) {
   };
   if (auto it = kFlags.find(command); it != kFlags.end()) {
     std::set<std::string> allowed = it->second;
-    allowed.insert({"addr", "token", "json", "help"});
+    allowed.insert({"addr", "token", "json", "help", "tls-ca", "tls-cert", "tls-key"});
     if (absl::Status s = args->OnlyFlags(allowed); !s.ok()) {
       std::cerr << "secondvoice: " << s.message() << "\nrun 'secondvoice help' for the commands\n";
       return 2;
     }
   }
-  const Client client(*args);
+  absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
+      Client::Credentials(*args);
+  if (!credentials.ok()) {
+    std::cerr << "secondvoice: " << credentials.status().message() << "\n";
+    return 2;
+  }
+  const Client client(*args, *std::move(credentials));
   std::optional<Failure> failure;
   if (command == "health") {
     failure = Health(client, *args);

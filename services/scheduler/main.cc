@@ -10,11 +10,14 @@
 #include <fstream>
 #include <string>
 #include <thread>
+#include <tuple>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "libs/common/file.h"
 #include "libs/common/log.h"
 #include "services/scheduler/server.h"
 
@@ -25,6 +28,12 @@ ABSL_FLAG(std::string, database_url, "",
 ABSL_FLAG(std::string, tokens_file, "",
           "file of 'TOKEN ROLE [SCOPE ...]' lines (development tokens; real ones are made"
           " with 'secondvoice token create')");
+ABSL_FLAG(std::string, tls_cert, "",
+          "PEM certificate chain of the gRPC port; with --tls_key, the port speaks only TLS");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert");
+ABSL_FLAG(std::string, tls_client_ca, "",
+          "PEM roots that sign dealer CRMs' client certificates: mutual TLS, and a crm token is "
+          "then accepted only over a connection with a verified client certificate");
 ABSL_FLAG(std::string, port_file, "", "write the bound port to this file once serving");
 ABSL_FLAG(int, workers, 8, "threads that run database work for RPCs");
 ABSL_FLAG(int, db_pool_size, 8, "PostgreSQL connections at most");
@@ -97,6 +106,19 @@ int main(int argc, char** argv) {
   } else {
     SV_LOG(Info) << "no --tokens_file: only the database's tokens are accepted"
                     " (secondvoice token create)";
+  }
+  const std::string cert = absl::GetFlag(FLAGS_tls_cert), key = absl::GetFlag(FLAGS_tls_key),
+                    client_ca = absl::GetFlag(FLAGS_tls_client_ca);
+  if (cert.empty() != key.empty()) return Fail("--tls_cert and --tls_key go together");
+  if (!client_ca.empty() && cert.empty()) return Fail("--tls_client_ca needs --tls_cert");
+  for (const auto& [flag, path, pem] :
+       {std::tuple{"--tls_cert", cert, &options.tls.cert_chain_pem},
+        std::tuple{"--tls_key", key, &options.tls.private_key_pem},
+        std::tuple{"--tls_client_ca", client_ca, &options.tls.client_ca_pem}}) {
+    if (path.empty()) continue;
+    absl::StatusOr<std::string> text = secondvoice::ReadFile(path);
+    if (!text.ok() || text->empty()) return Fail(absl::StrCat(flag, ": cannot read ", path));
+    *pem = *std::move(text);
   }
   options.workers = absl::GetFlag(FLAGS_workers);
   options.db_pool_size = absl::GetFlag(FLAGS_db_pool_size);

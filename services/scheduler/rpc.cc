@@ -21,6 +21,12 @@ absl::StatusOr<auth::Principal> Admit(const Env& env, grpc::CallbackServerContex
   }
   absl::StatusOr<auth::Principal> principal = env.keyring->Authenticate(authorization);
   if (!principal.ok()) return principal.status();
+  if (principal->role == auth::Role::kCrm && env.crm_needs_client_cert &&
+      !ctx->auth_context()->IsPeerAuthenticated()) {
+    env.audit->Record(*principal, method, "denied", "crm token without a client certificate");
+    return absl::UnauthenticatedError(
+        "a dealer CRM must connect with its client certificate (mutual TLS)");
+  }
   RETURN_IF_ERROR(Audited(env, *principal, method, auth::Authorize(*principal, method)));
   return principal;
 }

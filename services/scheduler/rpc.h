@@ -36,6 +36,9 @@ struct Env {
   scheduling::Scheduler* scheduler = nullptr;
   // For calls that may wait long (claims waiting for a lead), so they never hold up the rest.
   WorkerPool* waiters = nullptr;
+  // Mutual TLS for dealer CRMs: a crm token counts only over a connection whose client
+  // certificate the server verified.
+  bool crm_needs_client_cert = false;
 };
 
 enum class Needs { kDatabase, kNothing };

@@ -38,7 +38,8 @@ Server::Server(ServerOptions options)
            .keyring = keyring_.get(),
            .audit = audit_.get(),
            .scheduler = scheduler_.get(),
-           .waiters = waiters_.get()},
+           .waiters = waiters_.get(),
+           .crm_needs_client_cert = !options_.tls.client_ca_pem.empty()},
       admin_(env_),
       dealers_(env_),
       campaigns_(env_),
@@ -57,7 +58,17 @@ absl::Status Server::Start() {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(options_.listen, grpc::InsecureServerCredentials(), &port_);
+  std::shared_ptr<grpc::ServerCredentials> credentials = grpc::InsecureServerCredentials();
+  if (!options_.tls.cert_chain_pem.empty()) {
+    grpc::SslServerCredentialsOptions ssl(options_.tls.client_ca_pem.empty()
+                                              ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
+                                              : GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY);
+    ssl.pem_root_certs = options_.tls.client_ca_pem;
+    ssl.pem_key_cert_pairs.push_back(
+        {.private_key = options_.tls.private_key_pem, .cert_chain = options_.tls.cert_chain_pem});
+    credentials = grpc::SslServerCredentials(ssl);
+  }
+  builder.AddListeningPort(options_.listen, credentials, &port_);
   builder.RegisterService(&admin_);
   builder.RegisterService(&dealers_);
   builder.RegisterService(&campaigns_);
@@ -80,7 +91,10 @@ absl::Status Server::Start() {
     absl::MutexLock lock(&mu_);
     server_ = std::move(server);
   }
-  SV_LOG(Info) << "listening on port " << port_;
+  SV_LOG(Info) << "listening on port " << port_
+               << (options_.tls.cert_chain_pem.empty()  ? " (plaintext)"
+                   : options_.tls.client_ca_pem.empty() ? " (TLS)"
+                                                        : " (TLS; CRMs with client certificates)");
   tokens_listener_ = std::make_unique<store::Listener>(
       options_.database_url, store::kTokensChannel, [this](absl::string_view) {
         if (absl::Status s = keyring_->Reload(); !s.ok()) {

@@ -27,12 +27,22 @@
 
 namespace secondvoice::scheduler {
 
+// TLS on the gRPC port. Empty: plaintext (development, loopback).
+struct TlsOptions {
+  std::string cert_chain_pem;
+  std::string private_key_pem;
+  // Roots of the dealer CRMs' client certificates: clients may present one and it must verify;
+  // a crm token is then accepted only with one (mutual TLS). Empty: no client certificates.
+  std::string client_ca_pem;
+};
+
 struct ServerOptions {
   // host:port; port 0 picks a free one (see Server::port()).
   std::string listen = "127.0.0.1:7070";
   std::string database_url;
   // Development tokens from a file; the real ones are in the database (`secondvoice token`).
   auth::TokenTable tokens;
+  TlsOptions tls;
   int workers = 8;
   size_t max_queued = 4096;
   // Claims waiting for a lead at once at most (each holds a thread while it waits).

@@ -14,7 +14,8 @@ namespace secondvoice::testing {
 
 std::unique_ptr<SchedulerHarness> SchedulerHarness::Start(
     const std::string& database_url, absl::Duration check_interval,
-    const std::function<void(scheduler::ServerOptions&)>& configure) {
+    const std::function<void(scheduler::ServerOptions&)>& configure,
+    std::shared_ptr<grpc::ChannelCredentials> credentials) {
   scheduler::ServerOptions options;
   options.listen = "127.0.0.1:0";
   options.database_url = database_url;
@@ -35,8 +36,9 @@ std::unique_ptr<SchedulerHarness> SchedulerHarness::Start(
   harness->server_ = std::make_unique<scheduler::Server>(std::move(options));
   absl::Status started = harness->server_->Start();
   EXPECT_TRUE(started.ok()) << started;
-  harness->channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", harness->server_->port()),
-                                          grpc::InsecureChannelCredentials());
+  harness->channel_ = grpc::CreateChannel(
+      absl::StrCat("127.0.0.1:", harness->server_->port()),
+      credentials != nullptr ? std::move(credentials) : grpc::InsecureChannelCredentials());
   EXPECT_TRUE(harness->WaitForHealth(true, absl::Seconds(30))) << "scheduler never became SERVING";
   return harness;
 }

@@ -10,6 +10,7 @@
 #include "absl/time/time.h"
 #include "grpcpp/channel.h"
 #include "grpcpp/client_context.h"
+#include "grpcpp/security/credentials.h"
 #include "services/scheduler/server.h"
 
 namespace secondvoice::testing {
@@ -24,9 +25,11 @@ class SchedulerHarness {
  public:
   // Starts the server and waits until health says SERVING (fails the test otherwise).
   // The dialer's carrier is the quick simulated profile; `configure` may change any option.
+  // `credentials` are the channel's (plaintext when null; TLS servers need their roots).
   static std::unique_ptr<SchedulerHarness> Start(
       const std::string& database_url, absl::Duration check_interval = absl::Milliseconds(100),
-      const std::function<void(scheduler::ServerOptions&)>& configure = nullptr);
+      const std::function<void(scheduler::ServerOptions&)>& configure = nullptr,
+      std::shared_ptr<grpc::ChannelCredentials> credentials = nullptr);
   ~SchedulerHarness();
 
   std::shared_ptr<grpc::Channel> channel() const { return channel_; }
