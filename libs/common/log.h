@@ -1,4 +1,5 @@
-// A one-header logger: timestamped lines on stderr. Debian's Abseil has no absl/log.
+// A one-header logger: timestamped lines on stderr, with phone numbers and e-mail addresses
+// masked (redact.h). Debian's Abseil has no absl/log.
 #ifndef SECONDVOICE_LIBS_COMMON_LOG_H_
 #define SECONDVOICE_LIBS_COMMON_LOG_H_
 
@@ -26,6 +27,7 @@ class Line {
 
  private:
   std::ostringstream stream_;
+  std::streampos header_;  // where the message starts, after time and place
 };
 
 // Lines below this level are dropped (default kInfo).
