@@ -1,6 +1,7 @@
 // Field-by-field checks for dealers, queues and campaigns.
 #include "libs/domain/validate.h"
 
+#include <algorithm>
 #include <set>
 
 #include "absl/strings/ascii.h"
@@ -15,6 +16,19 @@
 
 namespace secondvoice::domain {
 namespace {
+
+// An IANA zone name such as "Europe/Amsterdam" or "UTC". Abseil would also load "localtime"
+// (the server's own zone, wrong for a dealer elsewhere) and any file under the zone directory,
+// so only names made of the characters zone names use, without a path of their own, pass.
+bool IsZoneName(absl::string_view name) {
+  if (name.empty() || name == "localtime" || name.front() == '/' || absl::StrContains(name, "..")) {
+    return false;
+  }
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '/' || c == '_' || c == '-' ||
+           c == '+';
+  });
+}
 
 constexpr size_t kMaxNameLength = 200;
 
@@ -86,7 +100,7 @@ absl::Status NormalizeDealer(Dealer& dealer) {
                                                   "' is not an ISO 3166-1 alpha-2 country code"));
   }
   absl::TimeZone tz;
-  if (dealer.time_zone.empty() || !absl::LoadTimeZone(dealer.time_zone, &tz)) {
+  if (!IsZoneName(dealer.time_zone) || !absl::LoadTimeZone(dealer.time_zone, &tz)) {
     return Invalid(
         "dealer.time_zone",
         absl::StrCat("'", dealer.time_zone, "' is not an IANA time zone such as Europe/Amsterdam"));

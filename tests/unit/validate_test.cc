@@ -96,6 +96,12 @@ TEST(NormalizeDealer, RejectsBadTimeZone) {
                                                            HasSubstr("Europe/Amsterdm"))));
   d.time_zone = "";
   EXPECT_THAT(NormalizeDealer(d), StatusIs(kInvalid, StartsWith("dealer.time_zone:")));
+  // Abseil loads these too: the server's own zone, and files by path.
+  for (const char* zone : {"localtime", "/usr/share/zoneinfo/Europe/Amsterdam",
+                           "Europe/../Europe/Amsterdam", "Europe/Amsterdam\n"}) {
+    d.time_zone = zone;
+    EXPECT_THAT(NormalizeDealer(d), StatusIs(kInvalid, StartsWith("dealer.time_zone:"))) << zone;
+  }
 }
 
 TEST(NormalizeDealer, RejectsBadIdAndMissingName) {
