@@ -72,6 +72,7 @@ const MethodRule kRules[] = {
     {"/secondvoice.v1.TokenService/ListTokens", kNobody},
     {"/secondvoice.v1.TokenService/RevokeToken", kNobody},
     {"/secondvoice.v1.TokenService/ListAudit", kNobody},
+    {"/secondvoice.v1.LeadService/ErasePerson", kM | kC},
 };
 
 }  // namespace

@@ -94,9 +94,12 @@ constexpr Query kExtend = {
     "UPDATE lead_schedule SET lease_until = $3, due_at = $3"
     " WHERE lead_id = $1 AND lease_token = $2 AND lease_owner <> '' RETURNING lease_until"};
 constexpr Query kUnschedule = {"schedule_delete", "DELETE FROM lead_schedule WHERE lead_id = $1"};
+// An erased lead never goes back on the schedule (a CRM's no-show or unsold report after the
+// erasure): nothing is left to call it on, and nobody may.
 constexpr Query kScheduleAgain = {
     "schedule_again",
     "WITH l AS (UPDATE leads SET campaign_id = $2, updated_at = now() WHERE id = $1"
+    " AND erased_at IS NULL"
     " RETURNING id, dealer_id, origin, consent_basis, consent_given_at, relationship_last_at,"
     " first_name, last_name)"
     " INSERT INTO lead_schedule AS s (lead_id, campaign_id, dealer_id, rank, due_at, claimable_at,"

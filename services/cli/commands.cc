@@ -101,6 +101,10 @@ commands:
                                      the customer objected: never contact VALUE (a number or an
                                      e-mail address) again for the dealer; every channel unless
                                      --channel is given
+  erase --dealer=ID (--phone=NUMBER | --email=ADDRESS | --lead=ID)
+                                     the person asked to be forgotten: blank their data in every
+                                     lead of the dealer (funnel counts stay), keep only digests so
+                                     no later list or CRM brings them back. Irreversible
   lead get ID
   lead search --dealer=ID [--phone=...] [--email=...] [--customer-id=...] [--crm-lead-id=...]
               [--campaign=ID]
@@ -1469,6 +1473,36 @@ std::optional<Failure> Targets(const Client& client, const Args& args) {
   return std::nullopt;
 }
 
+std::optional<Failure> Erase(const Client& client, const Args& args) {
+  pb::ErasePersonRequest req;
+  req.set_dealer_id(args.GetOr("dealer", ""));
+  if (req.dealer_id().empty()) return Usage("--dealer is required");
+  const std::optional<std::string> phone = args.Get("phone"), email = args.Get("email"),
+                                   lead = args.Get("lead");
+  if (phone.has_value() + email.has_value() + lead.has_value() != 1) {
+    return Usage("give exactly one of --phone, --email and --lead");
+  }
+  if (phone) req.set_phone(*phone);
+  if (email) req.set_email(*email);
+  if (lead) {
+    std::optional<int64_t> id = ParseId(*lead);
+    if (!id) return Usage(absl::StrCat("--lead: '", *lead, "' is not a lead id"));
+    req.set_lead_id(*id);
+  }
+  auto stub = pb::LeadService::NewStub(client.channel());
+  pb::ErasePersonResponse resp;
+  if (auto f = client.Call(*stub, &pb::LeadService::Stub::ErasePerson, req, &resp)) return f;
+  if (client.json()) {
+    PrintJson(resp);
+  } else if (resp.leads_erased() == 0) {
+    std::cout << "no lead of " << req.dealer_id() << " held it; it is on the erased list now\n";
+  } else {
+    std::cout << "erased " << resp.leads_erased() << (resp.leads_erased() == 1 ? " lead" : " leads")
+              << " of " << req.dealer_id() << ": " << absl::StrJoin(resp.lead_ids(), ", ") << "\n";
+  }
+  return std::nullopt;
+}
+
 // ---- tokens and the audit log -----------------------------------------------------------
 
 void PrintTokens(const Client& client, const std::vector<pb::ApiToken>& tokens) {
@@ -1661,6 +1695,7 @@ int Main(const std::vector<std::string>& argv) {
       {"lead", {"dealer", "phone", "email", "customer-id", "crm-lead-id", "campaign"}},
       {"import", {"campaign", "dealer", "sheet", "map"}},
       {"suppress", {"dealer", "channel", "reason"}},
+      {"erase", {"dealer", "phone", "email", "lead"}},
       {"calls", {"campaign", "dealer", "until", "all"}},
       {"why", {}},
       {"close", {"as", "reason"}},
@@ -1707,6 +1742,8 @@ int Main(const std::vector<std::string>& argv) {
     failure = Import(client, *args);
   } else if (command == "suppress") {
     failure = Suppress(client, *args);
+  } else if (command == "erase") {
+    failure = Erase(client, *args);
   } else if (command == "lead") {
     failure = Lead(client, *args);
   } else if (command == "calls") {

@@ -5,6 +5,8 @@
 
 #include "absl/strings/str_join.h"
 #include "libs/common/log.h"
+#include "libs/common/status_macros.h"
+#include "libs/store/erasure.h"
 #include "libs/store/migrations.h"
 #include "libs/store/reports.h"
 
@@ -54,6 +56,23 @@ bool Database::Check() {
   return true;
 }
 
+void Database::SweepRetention() {
+  // A batch per round (one round a check interval) keeps each transaction short; a backlog,
+  // such as on the first day with a retention, drains over the following rounds.
+  int64_t erased = 0;
+  absl::Status s = store::InTransaction(pool_, [&](store::PgConn& conn) -> absl::Status {
+    ASSIGN_OR_RETURN(erased, store::EraseExpiredLeads(conn, absl::Now() - options_.retention,
+                                                      options_.retention_batch));
+    return absl::OkStatus();
+  });
+  if (!s.ok()) {
+    SV_LOG(Warning) << "retention sweep: " << s.message();
+  } else if (erased > 0) {
+    SV_LOG(Info) << "retention: erased " << erased << (erased == 1 ? " lead" : " leads")
+                 << " closed longer than " << absl::FormatDuration(options_.retention);
+  }
+}
+
 void Database::Run() {
   absl::Time compacted = absl::InfinitePast();
   do {
@@ -72,6 +91,7 @@ void Database::Run() {
         SV_LOG(Warning) << "folding the funnel's changes: " << s.message();
       }
     }
+    if (now_ready && options_.retention > absl::ZeroDuration()) SweepRetention();
   } while (!stop_.WaitForNotificationWithTimeout(options_.check_interval));
 }
 

@@ -1,6 +1,7 @@
 // The daemon's link to PostgreSQL: the connection pool plus a monitor thread that connects,
-// applies migrations, then keeps checking the server (and folds the funnel's changes). It reports
-// ready/not-ready changes (for gRPC health) and recovers by itself when PostgreSQL comes back.
+// applies migrations, then keeps checking the server (and folds the funnel's changes, and erases
+// leads past their retention). It reports ready/not-ready changes (for gRPC health) and recovers
+// by itself when PostgreSQL comes back.
 #ifndef SECONDVOICE_SERVICES_SCHEDULER_DATABASE_H_
 #define SECONDVOICE_SERVICES_SCHEDULER_DATABASE_H_
 
@@ -28,6 +29,9 @@ class Database {
     absl::Duration check_interval = absl::Seconds(1);
     // How often the funnel's changes are folded into its daily figures (infinite: never).
     absl::Duration compact_interval = absl::Seconds(5);
+    // Leads closed longer than this are erased, at most `retention_batch` per check (zero: never).
+    absl::Duration retention = absl::ZeroDuration();
+    int retention_batch = 200;
   };
 
   // `on_change(ready)` is called from the monitor thread whenever readiness changes.
@@ -50,6 +54,9 @@ class Database {
   void Run();
   // One round: connect if needed, migrate on (re)connection, ping. True when ready.
   bool Check();
+  // Erases one batch of the leads closed longer than the retention. Replicas sweeping at the
+  // same time skip each other's leads.
+  void SweepRetention();
 
   const Options options_;
   std::function<void(bool)> on_change_;

@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -20,6 +21,7 @@
 #include "libs/intake/row.h"
 #include "libs/store/campaigns.h"
 #include "libs/store/dealers.h"
+#include "libs/store/erasure.h"
 #include "libs/store/imports.h"
 #include "libs/store/schedule.h"
 #include "libs/xlsx/xlsx_reader.h"
@@ -102,6 +104,11 @@ class Loader {
         file_name_(std::move(file_name)) {}
 
   absl::Status LoadIdentities(const std::vector<std::string>& dealers) {
+    // No erasure at these dealers may commit while the list loads: each batch is checked
+    // against the erased list as it stands, and it cannot change under the import.
+    for (const std::string& dealer : dealers) RETURN_IF_ERROR(store::HoldErasures(conn_, dealer));
+    ASSIGN_OR_RETURN(std::vector<std::string> erasing, store::DealersWithErasures(conn_, dealers));
+    dealers_with_erasures_.insert(erasing.begin(), erasing.end());
     RETURN_IF_ERROR(store::ForEachIdentity(
         conn_, dealers, [this](absl::string_view dealer, int64_t lead, absl::string_view key) {
           index_.Add(dealer, key, lead);
@@ -121,9 +128,15 @@ class Loader {
   }
 
   absl::Status Load(Normalized batch) {
+    RETURN_IF_ERROR(FindErased(batch));
     for (auto& [line, row] : batch) {
       if (!row.ok()) {
         Reject(line, row.status().message());
+        continue;
+      }
+      if (Erased(*row)) {
+        // The person asked to be forgotten: neither a new lead nor a merge into another.
+        Reject(line, store::kErasedReason);
         continue;
       }
       ++summary_.rows_read;
@@ -147,6 +160,36 @@ class Loader {
   const std::vector<store::RejectedRow>& rejects() const { return rejects_; }
 
  private:
+  // The identities of a row: phone numbers, e-mail addresses, customer number.
+  static absl::string_view Value(absl::string_view key) { return key.substr(2); }
+
+  // Looks up which identities of the batch's rows belong to people erased at their request, one
+  // query per dealer and batch.
+  absl::Status FindErased(const Normalized& batch) {
+    erased_.clear();
+    if (dealers_with_erasures_.empty()) return absl::OkStatus();
+    absl::flat_hash_map<std::string, std::vector<std::string>> by_dealer;
+    for (const auto& [line, row] : batch) {
+      if (!row.ok() || !dealers_with_erasures_.contains(row->lead.dealer_id)) continue;
+      std::vector<std::string>& values = by_dealer[row->lead.dealer_id];
+      for (const std::string& key : row->keys) values.emplace_back(Value(key));
+    }
+    for (auto& [dealer, values] : by_dealer) {
+      ASSIGN_OR_RETURN(absl::flat_hash_set<std::string> erased,
+                       store::ErasedAmong(conn_, dealer, values));
+      for (const std::string& value : erased) erased_.insert(absl::StrCat(dealer, "|", value));
+    }
+    return absl::OkStatus();
+  }
+
+  bool Erased(const intake::Row& row) const {
+    if (erased_.empty()) return false;
+    for (const std::string& key : row.keys) {
+      if (erased_.contains(absl::StrCat(row.lead.dealer_id, "|", Value(key)))) return true;
+    }
+    return false;
+  }
+
   bool Suppressed(const domain::Lead& lead) const {
     for (const domain::ContactRoute& r : lead.contact_routes) {
       if (r.normalized_value.empty()) continue;
@@ -204,6 +247,10 @@ class Loader {
   const std::string file_name_;
   intake::IdentityIndex index_;
   absl::flat_hash_set<std::string> suppressed_;
+  // Only these dealers' rows need looking up (most dealers never erased anyone).
+  absl::flat_hash_set<std::string> dealers_with_erasures_;
+  // "dealer|value" of the current batch's identities that were erased.
+  absl::flat_hash_set<std::string> erased_;
   std::vector<int64_t> ids_;
   size_t next_id_ = 0;
   int id_block_ = kFirstIdBlock / 2;

@@ -20,6 +20,7 @@
 #include "libs/phone/phone.h"
 #include "libs/store/campaigns.h"
 #include "libs/store/dealers.h"
+#include "libs/store/erasure.h"
 #include "libs/store/follow_ups.h"
 #include "libs/store/imports.h"
 #include "libs/store/leads.h"
@@ -240,6 +241,34 @@ domain::Lead LeadFromFollowUp(const v1::FollowUp& f, const std::string& dealer_i
   return lead;
 }
 
+// FAILED_PRECONDITION naming the field when the follow-up carries an identity of a person the
+// dealer erased at their request: a CRM must not bring them back. Erasures at the dealer wait
+// until this transaction ends, so none can slip in between the check and the new lead.
+absl::Status RefuseErased(store::PgConn& conn, const domain::Lead& lead, bool adf) {
+  RETURN_IF_ERROR(store::HoldErasures(conn, lead.dealer_id));
+  std::vector<std::string> values, fields;
+  for (size_t i = 0; i < lead.contact_routes.size(); ++i) {
+    const domain::ContactRoute& r = lead.contact_routes[i];
+    if (!r.usable || r.normalized_value.empty()) continue;
+    values.push_back(r.normalized_value);
+    fields.push_back(adf ? absl::StrCat("adf_xml <", domain::Name(r.channel), ">")
+                         : absl::StrCat("follow_up.contact_routes[", i, "]"));
+  }
+  if (!lead.customer_id.empty()) {
+    values.push_back(lead.customer_id);
+    fields.push_back(adf ? "adf_xml <customer>" : "follow_up.customer.customer_id");
+  }
+  ASSIGN_OR_RETURN(absl::flat_hash_set<std::string> erased,
+                   store::ErasedAmong(conn, lead.dealer_id, values));
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (!erased.contains(values[i])) continue;
+    return absl::FailedPreconditionError(
+        absl::StrCat(fields[i], ": ", store::kErasedReason, " (dealer '", lead.dealer_id,
+                     "'); the follow-up was not taken. Remove the person from the CRM too"));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 grpc::ServerReadReactor<v1::ImportListRequest>* LeadIntakeServiceImpl::ImportList(
@@ -325,6 +354,7 @@ grpc::ServerUnaryReactor* LeadIntakeServiceImpl::SubmitFollowUp(
             return absl::OkStatus();
           }
           domain::Lead lead = LeadFromFollowUp(follow_up, dealer.id, dealer.country, origin);
+          RETURN_IF_ERROR(RefuseErased(conn, lead, prospect.has_value()));
           ASSIGN_OR_RETURN(lead.campaign_id,
                            store::SecondVoiceCampaignFor(conn, dealer.id, req->campaign_id()));
           RETURN_IF_ERROR(store::InsertLead(conn, lead, p.name));

@@ -1,10 +1,13 @@
-// LeadService: one lead with its whole story, or a search within a dealer.
+// LeadService: one lead with its whole story, a search within a dealer, and erasing a person.
 #include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "libs/common/status_macros.h"
 #include "libs/domain/validate.h"
+#include "libs/intake/row.h"
 #include "libs/phone/phone.h"
 #include "libs/store/dealers.h"
+#include "libs/store/erasure.h"
 #include "libs/store/leads.h"
 #include "services/scheduler/services.h"
 
@@ -83,6 +86,58 @@ ServerUnaryReactor* LeadServiceImpl::SearchLeads(CallbackServerContext* ctx,
             },
             store::Access::kReadOnly);
       });
+}
+
+ServerUnaryReactor* LeadServiceImpl::ErasePerson(CallbackServerContext* ctx,
+                                                 const v1::ErasePersonRequest* req,
+                                                 v1::ErasePersonResponse* resp) {
+  static constexpr char kMethod[] = "/secondvoice.v1.LeadService/ErasePerson";
+  return Serve(env_, ctx, kMethod, [this, req, resp](const auth::Principal& p) -> absl::Status {
+    RETURN_IF_ERROR(domain::ValidateSlug("dealer_id", req->dealer_id()));
+    RETURN_IF_ERROR(auth::CheckDealerAccess(p, req->dealer_id()));
+    store::ErasureRequest erasure{
+        .dealer_id = req->dealer_id(), .principal = p.name, .method = kMethod};
+    const std::string phone(absl::StripAsciiWhitespace(req->phone()));
+    const std::string email(absl::StripAsciiWhitespace(req->email()));
+    switch (req->person_case()) {
+      case v1::ErasePersonRequest::kPhone:
+        if (phone.empty()) return absl::InvalidArgumentError("phone: is empty");
+        break;
+      case v1::ErasePersonRequest::kEmail:
+        erasure.email = intake::NormalizeEmail(email);
+        if (erasure.email.empty()) {
+          return absl::InvalidArgumentError("email: not an e-mail address");
+        }
+        break;
+      case v1::ErasePersonRequest::kLeadId:
+        if (req->lead_id() <= 0) {
+          return absl::InvalidArgumentError("lead_id: must be a lead id above 0");
+        }
+        erasure.lead_id = req->lead_id();
+        break;
+      default:
+        return absl::InvalidArgumentError("person: give one of phone, email and lead_id");
+    }
+    return store::InTransaction(env_.db->pool(), [&](store::PgConn& conn) -> absl::Status {
+      ASSIGN_OR_RETURN(domain::Dealer dealer, store::GetDealer(conn, req->dealer_id()));
+      if (!phone.empty()) {
+        // As the dealer's customers write it. An unreadable number is nobody's identity
+        // (0000000000 may stand on many leads): such a lead is erased by its id.
+        const phone::Normalized n = phone::Normalize(phone, dealer.country);
+        if (!n.valid()) {
+          return absl::InvalidArgumentError(absl::StrCat("phone: not a valid phone number in ",
+                                                         dealer.country,
+                                                         "; erase such a lead by lead_id"));
+        }
+        erasure.phone = n.e164;
+      }
+      ASSIGN_OR_RETURN(std::vector<int64_t> erased, store::ErasePerson(conn, erasure));
+      resp->Clear();  // a transaction run again starts afresh
+      resp->set_leads_erased(static_cast<int64_t>(erased.size()));
+      for (int64_t id : erased) resp->add_lead_ids(id);
+      return absl::OkStatus();
+    });
+  });
 }
 
 }  // namespace secondvoice::scheduler

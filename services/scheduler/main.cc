@@ -43,6 +43,9 @@ ABSL_FLAG(int, claim_concurrency, 4,
 ABSL_FLAG(absl::Duration, second_voice_delay, absl::Hours(24 * 14),
           "an unsold lead reported by a dealer CRM enters the dealer's second-voice campaign this "
           "long after the visit");
+ABSL_FLAG(absl::Duration, retention, absl::ZeroDuration(),
+          "leads closed (not new or in progress) for longer than this are erased (personal data "
+          "blanked, funnel counts kept), e.g. 17520h for two years; 0 keeps them for ever");
 ABSL_FLAG(absl::Duration, handover_deadline, absl::Seconds(5),
           "deadline of each call to a dealer CRM; a delivery is leased for twice as long");
 ABSL_FLAG(absl::Duration, handover_flag_after, absl::Minutes(15),
@@ -124,6 +127,8 @@ int main(int argc, char** argv) {
   options.db_pool_size = absl::GetFlag(FLAGS_db_pool_size);
   options.claim_concurrency = absl::GetFlag(FLAGS_claim_concurrency);
   options.second_voice_delay = absl::GetFlag(FLAGS_second_voice_delay);
+  options.retention = absl::GetFlag(FLAGS_retention);
+  if (options.retention < absl::ZeroDuration()) return Fail("--retention must not be negative");
   options.handovers.deadline = absl::GetFlag(FLAGS_handover_deadline);
   options.handovers.flag_after = absl::GetFlag(FLAGS_handover_flag_after);
   if (options.handovers.deadline <= absl::ZeroDuration()) {

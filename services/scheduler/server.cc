@@ -17,7 +17,8 @@ Server::Server(ServerOptions options)
       db_(std::make_unique<Database>(
           Database::Options{.pool = {.url = options_.database_url, .size = options_.db_pool_size},
                             .check_interval = options_.db_check_interval,
-                            .compact_interval = options_.funnel_compact_interval},
+                            .compact_interval = options_.funnel_compact_interval,
+                            .retention = options_.retention},
           [this](bool ready) { SetServing(ready); })),
       keyring_(std::make_unique<Keyring>(options_.tokens, &db_->pool())),
       audit_(std::make_unique<AuditLog>(&db_->pool())),
@@ -112,13 +113,14 @@ absl::Status Server::Start() {
 void Server::SetServing(bool serving) {
   absl::MutexLock lock(&mu_);
   if (server_ == nullptr || shut_down_) return;
-  server_->GetHealthCheckService()->SetServingStatus(serving);
-  // The tokens may have changed while the database was away (and are not loaded at start).
+  // The tokens may have changed while the database was away (and are not loaded at start):
+  // loaded before health says SERVING, so that a client who waited for it is known.
   if (serving) {
     if (absl::Status s = keyring_->Reload(); !s.ok()) {
       SV_LOG(Warning) << "tokens not loaded: " << s;
     }
   }
+  server_->GetHealthCheckService()->SetServingStatus(serving);
   // Handovers are delivered once the schedule's tables exist (migrated) and from then on.
   if (serving && dispatcher_ == nullptr) {
     DispatcherOptions handovers = options_.handovers;

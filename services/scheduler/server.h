@@ -56,6 +56,9 @@ struct ServerOptions {
   // How often the funnel's changes are folded into its daily figures (reports are exact either
   // way; this keeps what they read small).
   absl::Duration funnel_compact_interval = absl::Seconds(5);
+  // Leads closed longer than this are erased (personal data blanked, funnel counts kept) by a
+  // sweep in every replica's database monitor. Zero: kept for ever.
+  absl::Duration retention = absl::ZeroDuration();
   // The telephony behind the dialer: the simulated carrier (the one stand-in; a real carrier
   // adapter implements the same port).
   telephony::CarrierProfile carrier;

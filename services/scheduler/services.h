@@ -80,6 +80,8 @@ class LeadServiceImpl final : public v1::LeadService::CallbackService {
                               v1::LeadDetail* resp) override;
   ServerUnaryReactor* SearchLeads(CallbackServerContext* ctx, const v1::SearchLeadsRequest* req,
                                   v1::SearchLeadsResponse* resp) override;
+  ServerUnaryReactor* ErasePerson(CallbackServerContext* ctx, const v1::ErasePersonRequest* req,
+                                  v1::ErasePersonResponse* resp) override;
 
  private:
   const Env& env_;
