@@ -519,12 +519,36 @@ absl::StatusOr<AttemptResult> Scheduler::RecordAttempt(const AttemptInput& a) {
   }
   const absl::Time now = options_.now();
   AttemptResult result;
+  // A retry of a stored attempt: the first try's answer, as the lead stands now.
+  auto replay = [&](store::PgConn& conn) -> absl::StatusOr<bool> {
+    if (a.idempotency_key.empty()) return false;
+    ASSIGN_OR_RETURN(std::optional<store::RecordedAttempt> earlier,
+                     store::FindAttemptByKey(conn, a.lead_id, a.idempotency_key));
+    if (!earlier) return false;
+    result = AttemptResult{.attempt_id = earlier->attempt_id,
+                           .status = earlier->lead_status,
+                           .next_contact_at = earlier->due_at,
+                           .next_reason = earlier->reason,
+                           .handover_id = earlier->handover_id,
+                           .replayed = true};
+    if (result.next_contact_at == absl::InfiniteFuture()) result.next_contact_at.reset();
+    return true;
+  };
   RETURN_IF_ERROR(store::InTransaction(*pool_, [&](store::PgConn& conn) -> absl::Status {
-    ASSIGN_OR_RETURN(store::ScheduledLead s, store::LoadScheduled(conn, a.lead_id, true));
-    if (s.lease_token != a.lease_token || s.lease_owner.empty()) {
+    ASSIGN_OR_RETURN(bool replayed, replay(conn));
+    if (replayed) return absl::OkStatus();
+    absl::StatusOr<store::ScheduledLead> loaded = store::LoadScheduled(conn, a.lead_id, true);
+    const bool leased =
+        loaded.ok() && loaded->lease_token == a.lease_token && !loaded->lease_owner.empty();
+    if (!leased) {
+      // The same key may have been stored by a try that ran while this one waited for the row.
+      ASSIGN_OR_RETURN(replayed, replay(conn));
+      if (replayed) return absl::OkStatus();
+      RETURN_IF_ERROR(loaded.status());
       return absl::FailedPreconditionError(
           absl::StrCat("lead ", a.lead_id, ": the lease has passed to another claimer"));
     }
+    store::ScheduledLead& s = *loaded;
     ASSIGN_OR_RETURN(cadence::CampaignRules rules, RulesFor(conn, s.campaign_id, s.dealer_id));
     store::AttemptRecord record{.lead_id = a.lead_id,
                                 .campaign_id = s.campaign_id,
@@ -534,7 +558,8 @@ absl::StatusOr<AttemptResult> Scheduler::RecordAttempt(const AttemptInput& a) {
                                 .started_at = a.started_at,
                                 .ended_at = a.ended_at,
                                 .outcome = a.outcome,
-                                .notes = a.notes};
+                                .notes = a.notes,
+                                .idempotency_key = a.idempotency_key};
     if (record.route.empty()) {
       record.route =
           store::RouteFor(s, a.channel == Channel::kPhone ? Action::kCall : Action::kMessage);

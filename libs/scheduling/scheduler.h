@@ -60,6 +60,9 @@ struct AttemptInput {
   // What the customer said in this contact, merged into what was known.
   handover::Statements statements;
   std::vector<domain::Vehicle> vehicles;  // of interest or to trade in, told in this contact
+  // The client's key: a retry with the same key gets the first try's result (`replayed`) instead
+  // of a refusal, whatever happened to the lease since. Empty: no key.
+  std::string idempotency_key;
 };
 
 struct AttemptResult {
@@ -68,6 +71,9 @@ struct AttemptResult {
   std::optional<absl::Time> next_contact_at;
   std::string next_reason;
   int64_t handover_id = 0;  // queued by this outcome; 0 when none
+  // The attempt was recorded by an earlier try with the same key; the lead's status and next
+  // contact are as they stand now.
+  bool replayed = false;
 };
 
 // What a dealer CRM reports after a handover (Feedback.ReportOutcome).

@@ -114,7 +114,16 @@ constexpr Query kNotify = {"schedule_notify", "SELECT pg_notify('sv_schedule', $
 constexpr Query kInsertAttempt = {
     "attempt_insert",
     "INSERT INTO attempts (lead_id, campaign_id, channel, route, by_whom, started_at, ended_at,"
-    " outcome, notes) VALUES ($1, NULLIF($2, 0), $3, $4, $5, $6, $7, $8, $9) RETURNING id"};
+    " outcome, notes, idempotency_key)"
+    " VALUES ($1, NULLIF($2, 0), $3, $4, $5, $6, $7, $8, $9, NULLIF($10, '')) RETURNING id"};
+constexpr Query kAttemptByKey = {
+    "attempt_by_key",
+    "SELECT a.id, l.status,"
+    " coalesce((SELECT h.id FROM handovers h WHERE h.attempt_id = a.id ORDER BY h.id LIMIT 1), 0),"
+    " s.due_at, s.reason"
+    " FROM attempts a JOIN leads l ON l.id = a.lead_id"
+    " LEFT JOIN lead_schedule s ON s.lead_id = a.lead_id"
+    " WHERE a.lead_id = $1 AND a.idempotency_key = $2"};
 constexpr Query kAttemptFacts = {
     "attempt_facts",
     "SELECT channel, outcome, started_at FROM attempts WHERE lead_id = $1 AND outcome IS NOT NULL"
@@ -371,10 +380,23 @@ absl::Status NotifySchedule(PgConn& conn, absl::string_view payload) {
 
 absl::StatusOr<int64_t> InsertAttempt(PgConn& conn, const AttemptRecord& a) {
   ASSIGN_OR_RETURN(
-      PgResult r,
-      conn.Exec(kInsertAttempt, {a.lead_id, a.campaign_id, domain::Name(a.channel), a.route, a.by,
-                                 a.started_at, a.ended_at, domain::Name(a.outcome), a.notes}));
+      PgResult r, conn.Exec(kInsertAttempt, {a.lead_id, a.campaign_id, domain::Name(a.channel),
+                                             a.route, a.by, a.started_at, a.ended_at,
+                                             domain::Name(a.outcome), a.notes, a.idempotency_key}));
   return r.GetInt64(0, 0);
+}
+
+absl::StatusOr<std::optional<RecordedAttempt>> FindAttemptByKey(PgConn& conn, int64_t lead_id,
+                                                                absl::string_view key) {
+  ASSIGN_OR_RETURN(PgResult r, conn.Exec(kAttemptByKey, {lead_id, key}));
+  if (r.rows() == 0) return std::nullopt;
+  RecordedAttempt out{
+      .attempt_id = r.GetInt64(0, 0),
+      .lead_status = domain::ParseLeadStatus(r.Get(0, 1)).value_or(domain::LeadStatus::kNew),
+      .handover_id = r.GetInt64(0, 2),
+      .due_at = r.GetOptionalTime(0, 3),
+      .reason = r.GetString(0, 4)};
+  return out;
 }
 
 absl::StatusOr<std::vector<cadence::AttemptFact>> AttemptFacts(PgConn& conn, int64_t lead_id) {

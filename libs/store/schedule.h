@@ -122,8 +122,20 @@ struct AttemptRecord {
   std::optional<absl::Time> ended_at;
   domain::AttemptOutcome outcome = domain::AttemptOutcome::kNoAnswer;
   std::string notes;
+  // The client's key for this attempt, unique per lead; empty: none.
+  std::string idempotency_key;
 };
 absl::StatusOr<int64_t> InsertAttempt(PgConn& conn, const AttemptRecord& attempt);
+// An attempt recorded earlier under a client's key, and how its lead stands now.
+struct RecordedAttempt {
+  int64_t attempt_id = 0;
+  domain::LeadStatus lead_status = domain::LeadStatus::kNew;
+  int64_t handover_id = 0;           // the handover it queued; 0 when none
+  std::optional<absl::Time> due_at;  // the lead's next contact, when it is on the schedule
+  std::string reason;
+};
+absl::StatusOr<std::optional<RecordedAttempt>> FindAttemptByKey(PgConn& conn, int64_t lead_id,
+                                                                absl::string_view key);
 // The lead's finished attempts, oldest first, as the cadence counts them.
 absl::StatusOr<std::vector<cadence::AttemptFact>> AttemptFacts(PgConn& conn, int64_t lead_id);
 [[nodiscard]] absl::Status SetLeadStatus(PgConn& conn, int64_t lead_id, domain::LeadStatus status);

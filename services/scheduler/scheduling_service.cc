@@ -145,6 +145,10 @@ grpc::ServerUnaryReactor* SchedulingServiceImpl::RecordAttempt(grpc::CallbackSer
                  a.started_at = *started;
                  a.ended_at = FromProto(req->ended_at());
                  a.notes = req->notes();
+                 if (req->idempotency_key().size() > 200) {
+                   return absl::InvalidArgumentError("idempotency_key: at most 200 characters");
+                 }
+                 a.idempotency_key = req->idempotency_key();
                  a.callback_at = FromProto(req->callback_at());
                  a.by = p.name;
                  if (req->has_appointment()) {
@@ -159,6 +163,7 @@ grpc::ServerUnaryReactor* SchedulingServiceImpl::RecordAttempt(grpc::CallbackSer
                  }
                  resp->set_next_reason(r.next_reason);
                  resp->set_handover_id(r.handover_id);
+                 resp->set_replayed(r.replayed);
                  return absl::OkStatus();
                });
 }

@@ -178,6 +178,9 @@ class Shift {
     int64_t attempt_id = 0;
     int64_t handover_id = 0;
     pb::RecordAttemptRequest request;  // as sent, for replays
+    // Sent with an idempotency key (half the attempts): a retry after a lost answer then gets
+    // the first try's answer instead of a refusal.
+    bool keyed = false;
   };
 
   Shift(std::string addr, uint32_t seed, int64_t list_campaign)
@@ -211,28 +214,39 @@ class Shift {
   int resent_imports() const { return resent_imports_; }
   int duplicate_follow_ups() const { return duplicate_follow_ups_; }
 
-  // Sends the first `n` confirmed attempts again, exactly as a client does whose answer was lost
-  // after the daemon had committed: RecordAttempt has no idempotency key, so only the lease token
-  // (which a recorded attempt ends) stands between a retry and a second attempt. The retry must
-  // be refused, and the checks afterwards find each attempt once.
+  // Sends the first `n` confirmed attempts of each kind again, exactly as a client does whose
+  // answer was lost after the daemon had committed. With its idempotency key the retry gets the
+  // first answer (the same attempt, `replayed`); without one only the lease token (which a
+  // recorded attempt ends) stands between a retry and a second attempt, and the retry must be
+  // refused. The checks afterwards find each attempt once.
   void ReplayConfirmedAttempts(int n) {
     auto stub = pb::Scheduling::NewStub(Dial(addr_));
-    int replayed = 0;
+    int keyed = 0, plain = 0;
     for (const Claimed& c : claims_) {
-      if (replayed == n) break;
       if (c.then != Claimed::Then::kRecorded || !c.result.status.ok()) continue;
+      int& replayed = c.keyed ? keyed : plain;
+      if (replayed == n) continue;
       ++replayed;
       pb::RecordAttemptResponse resp;
       const Retried r = Call(
           "RecordAttempt (replay)", kDaemonAgentToken, kRpcDeadline,
           [&](grpc::ClientContext* ctx) { return stub->RecordAttempt(ctx, c.request, &resp); });
+      if (c.keyed) {
+        EXPECT_TRUE(r.status.ok())
+            << "keyed replay of " << c.tag << ": " << r.status.error_message();
+        EXPECT_TRUE(resp.replayed()) << c.tag;
+        EXPECT_EQ(resp.attempt_id(), c.attempt_id) << c.tag;
+        EXPECT_EQ(resp.handover_id(), c.handover_id) << c.tag;
+        continue;
+      }
       // FAILED_PRECONDITION while the lead is on the schedule, NOT_FOUND once it left it.
       EXPECT_THAT(r.status.error_code(), ::testing::AnyOf(grpc::StatusCode::FAILED_PRECONDITION,
                                                           grpc::StatusCode::NOT_FOUND))
           << "replay of " << c.tag << " on lead " << c.lead_id << " answered "
           << r.status.error_message() << " (attempt " << resp.attempt_id() << ")";
     }
-    EXPECT_EQ(replayed, n);
+    EXPECT_EQ(keyed, n);
+    EXPECT_EQ(plain, n);
   }
 
  private:
@@ -351,6 +365,8 @@ class Shift {
     req.set_lead_id(c.lead_id);
     req.set_lease_token(c.token);
     req.set_notes(c.tag);
+    c.keyed = rng() % 2 == 0;
+    if (c.keyed) req.set_idempotency_key(c.tag);
     scheduler::ToProto(started, req.mutable_started_at());
     scheduler::ToProto(absl::Now(), req.mutable_ended_at());
     if (lead.action() == pb::CONTACT_ACTION_MESSAGE) {
@@ -620,7 +636,7 @@ void ExpectNothingLost(const Shift& shift, const std::string& url, example_crm::
     }
     return c.then == Shift::Claimed::Then::kRecorded && attempts[c.tag].count > 0;
   };
-  int confirmed = 0, unanswered = 0, unanswered_stored = 0, refused = 0;
+  int confirmed = 0, unanswered = 0, unanswered_stored = 0, refused = 0, keyed_retried = 0;
   std::map<int64_t, int64_t> appointment_handover;  // attempt id -> handover id answered
   for (const Shift::Claimed& c : shift.claims()) {
     if (c.then != Shift::Claimed::Then::kRecorded) continue;
@@ -628,6 +644,7 @@ void ExpectNothingLost(const Shift& shift, const std::string& url, example_crm::
     const grpc::StatusCode code = c.result.status.error_code();
     if (code == grpc::StatusCode::OK) {
       ++confirmed;
+      keyed_retried += c.keyed && c.result.unanswered;
       EXPECT_EQ(stored.count, 1) << "confirmed attempt " << c.tag << " on lead " << c.lead_id;
       EXPECT_EQ(stored.id, c.attempt_id) << c.tag;
       EXPECT_EQ(stored.lead, c.lead_id) << c.tag;
@@ -639,6 +656,10 @@ void ExpectNothingLost(const Shift& shift, const std::string& url, example_crm::
     } else if (c.result.unanswered) {
       ++unanswered;
       EXPECT_LE(stored.count, 1) << "attempt " << c.tag << " stored twice after a retry";
+      // With its key, a retry of a stored attempt is answered, not refused: the client knows.
+      if (c.keyed) {
+        EXPECT_EQ(stored.count, 0) << "keyed attempt " << c.tag << " stored, yet refused";
+      }
       if (stored.count == 1) {
         ++unanswered_stored;
         EXPECT_EQ(stored.lead, c.lead_id) << c.tag;
@@ -674,8 +695,10 @@ void ExpectNothingLost(const Shift& shift, const std::string& url, example_crm::
   for (const auto& [notes, stored] : attempts) {
     EXPECT_TRUE(sent_tags.count(notes)) << "an attempt nobody recorded: '" << notes << "'";
   }
-  std::printf("[crash] attempts: %d confirmed, %d unanswered (%d of them stored), %d refused\n",
-              confirmed, unanswered, unanswered_stored, refused);
+  std::printf(
+      "[crash] attempts: %d confirmed (%d of them keyed, answered on a retry after a lost "
+      "answer), %d unanswered (%d of them stored), %d refused\n",
+      confirmed, keyed_retried, unanswered, unanswered_stored, refused);
   EXPECT_GT(confirmed, 0);
 
   // No lead held by two claims at once. A claim holds its lead until its lease ends or, sooner,
@@ -875,7 +898,7 @@ TEST(Crash, ADaemonKilledAtRandomDuringAShiftLosesNothing) {
   const std::string url = secondvoice::testing::FreshDatabaseUrl();
   const std::string dir = TempDir();
   auto daemon = std::make_unique<Daemon>(url, dir, std::vector<std::string>{kHandoverDeadlineFlag});
-  const std::string addr = daemon->WaitForAddress(absl::Seconds(30));
+  const std::string addr = daemon->WaitForAddress(absl::Seconds(60));
   ASSERT_FALSE(addr.empty()) << "the daemon never wrote its port";
   auto channel = Dial(addr);
   ASSERT_TRUE(SchedulerHarness::WaitForHealth(channel, true, absl::Seconds(30)));
@@ -903,7 +926,7 @@ TEST(Crash, ADaemonKilledAtRandomDuringAShiftLosesNothing) {
     absl::SleepFor(down);
     const absl::Time restarted = absl::Now();
     daemon = std::make_unique<Daemon>(url, dir, flags);
-    ASSERT_EQ(daemon->WaitForAddress(absl::Seconds(30)), addr) << "round " << round;
+    ASSERT_EQ(daemon->WaitForAddress(absl::Seconds(60)), addr) << "round " << round;
     ASSERT_TRUE(SchedulerHarness::WaitForHealth(channel, true, absl::Seconds(30)))
         << "round " << round;
     std::printf("[crash] round %d: killed after %lld ms up, %lld ms down, serving %lld ms later\n",
@@ -940,7 +963,7 @@ TEST(Crash, PostgresRestartedDuringAShiftGivesUnavailableAndLosesNothing) {
   ASSERT_THAT(url, IsOk());
   const std::string dir = TempDir();
   Daemon daemon(*url, dir, {kHandoverDeadlineFlag});
-  const std::string addr = daemon.WaitForAddress(absl::Seconds(30));
+  const std::string addr = daemon.WaitForAddress(absl::Seconds(60));
   ASSERT_FALSE(addr.empty()) << "the daemon never wrote its port";
   auto channel = Dial(addr);
   ASSERT_TRUE(SchedulerHarness::WaitForHealth(channel, true, absl::Seconds(30)));

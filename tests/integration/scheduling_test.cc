@@ -447,6 +447,67 @@ TEST_F(SchedulingTest, NotReachedIsRefusedUntilTheAttemptsCompleteTheCadence) {
             1);
 }
 
+// A client whose answer was lost (a daemon crash, a dropped connection) sends the same attempt
+// again with the same key: it gets the first try's answer, and the attempt is stored once.
+TEST_F(SchedulingTest, ARetriedAttemptWithItsKeyGetsTheFirstAnswer) {
+  const int64_t lead = leads_->Add("vandijk", campaign_);
+  const pb::ClaimLeadsResponse got = Claim(*stub_, agent_, 1);
+  ASSERT_THAT(got.leads(), SizeIs(1));
+  pb::RecordAttemptRequest req;
+  req.set_lead_id(lead);
+  req.set_lease_token(got.leads(0).lease_token());
+  req.set_channel(pb::CHANNEL_PHONE);
+  req.set_outcome(pb::ATTEMPT_OUTCOME_NO_ANSWER);
+  req.set_notes("rang out");
+  req.set_idempotency_key("desk-7/attempt-1");
+  scheduler::ToProto(absl::Now(), req.mutable_started_at());
+  pb::RecordAttemptResponse first, again;
+  ASSERT_THAT(stub_->RecordAttempt(Ctx(agent_).get(), req, &first), IsOk());
+  EXPECT_FALSE(first.replayed());
+  ASSERT_THAT(stub_->RecordAttempt(Ctx(agent_).get(), req, &again), IsOk());
+  EXPECT_TRUE(again.replayed());
+  EXPECT_EQ(again.attempt_id(), first.attempt_id());
+  EXPECT_EQ(again.lead_status(), first.lead_status());
+  EXPECT_EQ(again.next_contact_at().seconds(), first.next_contact_at().seconds());
+  EXPECT_EQ(leads_->Count(absl::StrCat("SELECT count(*) FROM attempts WHERE lead_id = ", lead)), 1);
+  EXPECT_EQ(Explain(lead).cadence().call_attempts(), 1);
+
+  // Another key on the spent lease is a new attempt, and refused; without a key, too.
+  req.set_idempotency_key("desk-7/attempt-2");
+  EXPECT_EQ(stub_->RecordAttempt(Ctx(agent_).get(), req, &again).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+  req.clear_idempotency_key();
+  EXPECT_EQ(stub_->RecordAttempt(Ctx(agent_).get(), req, &again).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+  req.set_idempotency_key(std::string(201, 'k'));
+  grpc::Status long_key = stub_->RecordAttempt(Ctx(agent_).get(), req, &again);
+  EXPECT_EQ(long_key.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(long_key.error_message(), HasSubstr("idempotency_key"));
+
+  // A retried appointment answers with the handover it queued, once, also after the lead left
+  // the schedule.
+  const int64_t other = leads_->Add("vandijk", campaign_);
+  const pb::ClaimLeadsResponse next = Claim(*stub_, agent_, 1);
+  ASSERT_THAT(next.leads(), SizeIs(1));
+  ASSERT_EQ(next.leads(0).lead_id(), other);
+  pb::RecordAttemptRequest appointment = req;
+  appointment.set_lead_id(other);
+  appointment.set_lease_token(next.leads(0).lease_token());
+  appointment.set_outcome(pb::ATTEMPT_OUTCOME_APPOINTMENT_SET);
+  appointment.set_idempotency_key("desk-7/attempt-3");
+  scheduler::ToProto(absl::Now() + absl::Hours(48),
+                     appointment.mutable_appointment()->mutable_at());
+  ASSERT_THAT(stub_->RecordAttempt(Ctx(agent_).get(), appointment, &first), IsOk());
+  ASSERT_GT(first.handover_id(), 0);
+  ASSERT_THAT(stub_->RecordAttempt(Ctx(agent_).get(), appointment, &again), IsOk());
+  EXPECT_TRUE(again.replayed());
+  EXPECT_EQ(again.handover_id(), first.handover_id());
+  EXPECT_EQ(again.lead_status(), pb::LEAD_STATUS_HANDED_OVER);
+  EXPECT_FALSE(again.has_next_contact_at());
+  EXPECT_EQ(leads_->Count(absl::StrCat("SELECT count(*) FROM handovers WHERE lead_id = ", other)),
+            1);
+}
+
 TEST_F(SchedulingTest, AMessageFollowsTheFirstCallAndAnObjectionSuppressesEveryChannel) {
   const int64_t lead = leads_->Add("vandijk", campaign_, domain::LeadOrigin::kListImport,
                                    domain::ConsentBasis::kOptIn, /*email=*/true);
