@@ -85,6 +85,13 @@ int main(int argc, char** argv) {
   if (std::getenv("MALLOC_ARENA_MAX") == nullptr) {
     mallopt(M_ARENA_MAX, static_cast<int>(std::max(2u, std::thread::hardware_concurrency())));
   }
+  // glibc also raises its mmap threshold to the size of each large block freed (up to 32 MB), so
+  // after the first list import the large blocks of the next ones (batches of rows, the index of
+  // known identities) come from the arenas, and what they leave there is not given back: under
+  // load the daemon's memory rose with each list imported (scripts/bench load). A fixed
+  // threshold (glibc's initial 128 KiB) maps such blocks and unmaps them when they are freed.
+  // MALLOC_MMAP_THRESHOLD_ wins.
+  if (std::getenv("MALLOC_MMAP_THRESHOLD_") == nullptr) mallopt(M_MMAP_THRESHOLD, 128 << 10);
 
   // Block the shutdown signals in every thread; the main thread waits for them below.
   sigset_t signals;

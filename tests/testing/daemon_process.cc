@@ -59,12 +59,15 @@ std::string Daemon::WaitForAddress(absl::Duration timeout) {
 }
 
 void Daemon::Kill() {
+  // Never kill(-1, ...): that signals every process we may signal.
+  if (pid_ <= 0) return;
   kill(pid_, SIGKILL);
   waitpid(pid_, nullptr, 0);
   pid_ = -1;
 }
 
 int Daemon::Terminate(absl::Duration timeout) {
+  if (pid_ <= 0) return -1;  // not running (killed or stopped before)
   kill(pid_, SIGTERM);
   const absl::Time deadline = absl::Now() + timeout;
   while (absl::Now() < deadline) {

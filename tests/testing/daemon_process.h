@@ -29,10 +29,13 @@ class Daemon {
 
   // The bound address once the port file appears, or "" after `timeout`.
   std::string WaitForAddress(absl::Duration timeout);
-  // SIGKILL: no goodbye to gRPC clients or PostgreSQL.
+  // SIGKILL: no goodbye to gRPC clients or PostgreSQL. Does nothing once it has stopped.
   void Kill();
-  // Sends SIGTERM and returns the exit code, or -1 if it did not exit within `timeout`.
+  // Sends SIGTERM and returns the exit code, or -1 if it did not exit within `timeout` (or had
+  // stopped before).
   int Terminate(absl::Duration timeout);
+  // The process id while it runs (-1 after Kill or Terminate), e.g. to read /proc/PID/status.
+  pid_t pid() const { return pid_; }
 
  private:
   pid_t pid_ = -1;
