@@ -77,7 +77,9 @@ Progress Record(Progress progress, const AttemptFact& attempt, absl::TimeZone tz
   if (IsDialogue(attempt.outcome)) progress.dialogue = true;
   switch (attempt.outcome) {
     case AttemptOutcome::kFailed:
-      return progress;  // never rang: the carrier could not place it
+      // Never rang (the carrier could not place it), so it does not count toward "not reached";
+      // but the gap counts: a dead number fails every time, and a lead due again at once was
+      // dialled over and over (a thousand times in ten minutes under scripts/bench load).
     case AttemptOutcome::kAgentLost:
       // It may have rung, so the gap counts; it does not count toward "not reached".
       progress.last_call_at = attempt.at;

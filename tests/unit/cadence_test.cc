@@ -116,12 +116,17 @@ TEST(Record, BusyVoicemailAndWrongNumberCount) {
   }
 }
 
-TEST(Record, FailedCallsDoNotCount) {
-  EXPECT_EQ(Fold({Call(Mon(9), AttemptOutcome::kFailed)}, Ams()), Progress());
-  // Nor do they move the gap.
+TEST(Record, FailedCallsDoNotCountButWaitTheGap) {
+  const Progress p = Fold({Call(Mon(9), AttemptOutcome::kFailed)}, Ams());
+  EXPECT_EQ(p.calls.attempts, 0);
+  EXPECT_EQ(p.calls.days, 0);
+  EXPECT_THAT(p.last_call_at, Optional(Mon(9)));
+  EXPECT_EQ(p.lockout_until, std::nullopt);
+  // A dead number fails every time: the next try waits the gap like any other call.
   const Progress before = Fold({Call(Mon(9))}, Ams());
   const Progress after = Record(before, Call(Mon(10), AttemptOutcome::kFailed), Ams());
-  EXPECT_EQ(after, before);
+  EXPECT_EQ(after.calls, before.calls);
+  EXPECT_THAT(after.last_call_at, Optional(Mon(10)));
 }
 
 TEST(Record, AgentLostSetsTheGapButDoesNotCount) {
