@@ -458,10 +458,10 @@ TEST(PlanNext, AnAgentLostCallStartsTheGap) {
   const std::vector<AttemptFact> calls = {Call(Mon(18)), Call(Tue(9)),
                                           Call(Tue(10), AttemptOutcome::kAgentLost)};
   EXPECT_EQ(Plan(calls, kCallOnly, Tue(10, 1)).at, Tue(12));
-  // A failed call (it never rang) does not.
+  // So does a failed call (it never rang, but a dead number fails every time).
   const std::vector<AttemptFact> failed = {Call(Mon(18)), Call(Tue(9)),
                                            Call(Tue(11), AttemptOutcome::kFailed)};
-  EXPECT_EQ(Plan(failed, kCallOnly, Tue(11, 1)).at, Tue(11, 1));
+  EXPECT_EQ(Plan(failed, kCallOnly, Tue(11, 1)).at, Tue(13));
 }
 
 TEST(PlanNext, RespectsTheDailyMaximum) {
