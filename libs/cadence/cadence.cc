@@ -302,6 +302,12 @@ Rank RankOf(domain::LeadOrigin origin, bool callback_pending, bool contacted_bef
   return contacted_before ? Rank::kFollowUpInCadence : Rank::kFollowUpNew;
 }
 
+Rank RankOf(domain::LeadOrigin origin, bool callback_pending, bool contacted_before,
+            Action action) {
+  if (action == Action::kMessage && !callback_pending) return Rank::kMessage;
+  return RankOf(origin, callback_pending, contacted_before);
+}
+
 absl::string_view BlockName(Block block) {
   switch (block) {
     case Block::kClosed:

@@ -112,16 +112,22 @@ NextContact PlanNext(const Progress& progress, const domain::Cadence& cadence, c
                      absl::Time now);
 
 // Claim classes, most urgent first. Within a class: leads never contacted before those in
-// their cadence (speed to lead), then the longest due first (age).
+// their cadence (speed to lead), then the longest due first (age). Leads whose next contact is a
+// message wait in a class of their own, so that a dialer claims calls only and an agent can take
+// the messages in between.
 enum class Rank : int {
   kCallback = 0,
   kFollowUpNew = 1,
   kFollowUpInCadence = 2,
   kListNew = 3,
   kListInCadence = 4,
+  kMessage = 5,
 };
-inline constexpr int kRanks = 5;
+inline constexpr int kRanks = 6;
+// The class of a lead whose next contact is a call.
 Rank RankOf(domain::LeadOrigin origin, bool callback_pending, bool contacted_before);
+// The class of a lead whose next contact is `action`.
+Rank RankOf(domain::LeadOrigin origin, bool callback_pending, bool contacted_before, Action action);
 
 // Why a lead may not be contacted now.
 enum class Block {

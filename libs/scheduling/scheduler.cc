@@ -76,9 +76,16 @@ cadence::LeadState StateOf(const store::ScheduledLead& s, absl::Time now, bool w
   return st;
 }
 
+// The lead's claim class when its next contact is `action`.
+int RankFor(const store::ScheduledLead& s, Action action) {
+  const bool contacted = s.progress.calls.attempts + s.progress.messages.attempts > 0;
+  return static_cast<int>(cadence::RankOf(s.origin, s.callback_at.has_value(), contacted, action));
+}
+
 // The schedule row after a verdict that did not allow a contact now.
 void ApplyVerdict(const cadence::Verdict& v, absl::Time now, store::ScheduledLead& s) {
   s.due_at = v.next_at > now ? v.next_at : now + absl::Minutes(1);
+  s.rank = RankFor(s, v.action);
   s.action = std::string(ActionName(v.action));
   s.blocked = v.blocks.empty() ? "" : std::string(cadence::BlockName(v.blocks.front()));
   s.reason = v.blocks.empty() ? v.reason : absl::StrJoin(v.explanations, "; ");
@@ -89,8 +96,7 @@ void ApplyPlan(const cadence::CampaignRules& rules, absl::Time now, store::Sched
   const cadence::Reach reach = store::ReachOf(s);
   const cadence::NextContact next =
       cadence::PlanNext(s.progress, rules.cadence, reach, rules.window, s.callback_at, now);
-  const bool contacted = s.progress.calls.attempts + s.progress.messages.attempts > 0;
-  s.rank = static_cast<int>(cadence::RankOf(s.origin, s.callback_at.has_value(), contacted));
+  s.rank = RankFor(s, next.action);
   s.action = std::string(ActionName(next.action));
   s.reason = next.reason;
   s.blocked = next.action == Action::kNone ? "cadence_done" : "";
@@ -300,7 +306,7 @@ bool Scheduler::OpenNow(Bucket& b, absl::Time now) {
 }
 
 absl::StatusOr<Scheduler::Took> Scheduler::TakeOne(QueueState& q, const store::ClaimProbe& probe,
-                                                   std::vector<Claim>& out) {
+                                                   std::vector<Claim>& out, ClaimFilter filter) {
   ASSIGN_OR_RETURN(store::Pool::Lease conn, pool_->Acquire());
   for (int rejected = 0; rejected < kMaxRejections; ++rejected) {
     ASSIGN_OR_RETURN(std::optional<store::ScheduledLead> lead, store::ClaimOne(*conn, probe));
@@ -318,6 +324,19 @@ absl::StatusOr<Scheduler::Took> Scheduler::TakeOne(QueueState& q, const store::C
     const cadence::CampaignRules& rules = q.buckets[it->second].rules;
     const cadence::Verdict verdict =
         cadence::Evaluate(StateOf(*lead, probe.now, false), rules, probe.now);
+    const bool wanted = filter == ClaimFilter::kAny ||
+                        (filter == ClaimFilter::kCalls) == (verdict.action == Action::kCall);
+    if (verdict.eligible && !wanted) {
+      // Due, but for the other kind of claimer (the row's class was set before the lead's
+      // routes or progress said otherwise): into the class it belongs to, due now.
+      lead->due_at = probe.now;
+      lead->rank = RankFor(*lead, verdict.action);
+      lead->action = std::string(ActionName(verdict.action));
+      lead->blocked.clear();
+      lead->reason = verdict.reason;
+      LetGo(*std::move(lead));
+      continue;
+    }
     if (verdict.eligible) {
       Claim claim;
       claim.action = verdict.action;
@@ -347,7 +366,8 @@ absl::StatusOr<std::optional<absl::Time>> Scheduler::HintAfterEmpty(
 
 absl::StatusOr<std::vector<Claim>> Scheduler::ClaimLeads(absl::string_view queue_id, int max,
                                                          absl::Duration lease, absl::Duration wait,
-                                                         absl::string_view owner) {
+                                                         absl::string_view owner,
+                                                         ClaimFilter filter) {
   const absl::Time deadline = options_.now() + wait;
   for (;;) {
     // A few claims at work at once, the rest in line: on shared cores that keeps the latency of
@@ -377,7 +397,7 @@ absl::StatusOr<std::vector<Claim>> Scheduler::ClaimLeads(absl::string_view queue
         for (absl::Time hint : hints) any_priority |= hint <= now;
       }
     }
-    if (any_priority) {
+    if (any_priority && filter != ClaimFilter::kMessages) {
       absl::MutexLock lock(&mu_);
       for (int rank = 0; rank < 3; ++rank) {
         for (int64_t campaign : q->campaigns) {
@@ -397,7 +417,7 @@ absl::StatusOr<std::vector<Claim>> Scheduler::ClaimLeads(absl::string_view queue
     }
     for (const store::ClaimProbe& p : priority) {
       while (out.size() < want) {
-        ASSIGN_OR_RETURN(Took took, TakeOne(*q, p, out));
+        ASSIGN_OR_RETURN(Took took, TakeOne(*q, p, out, filter));
         if (took == Took::kClaimed) continue;
         ASSIGN_OR_RETURN(std::optional<absl::Time> hint, HintAfterEmpty(p));
         absl::MutexLock lock(&mu_);
@@ -405,10 +425,15 @@ absl::StatusOr<std::vector<Claim>> Scheduler::ClaimLeads(absl::string_view queue
         break;
       }
     }
-    // List leads: one lead per dealer in turn, from a start that rotates with every claim, so
-    // that dealers sharing the queue get their fair share.
+    // List leads, then leads due a message: one lead per dealer in turn, from a start that
+    // rotates with every claim, so that dealers sharing the queue get their fair share.
     const size_t n = q->by_dealer.size();
-    for (int rank = 3; rank < cadence::kRanks && out.size() < want && n > 0; ++rank) {
+    const int first_rank = filter == ClaimFilter::kMessages
+                               ? static_cast<int>(cadence::Rank::kMessage)
+                               : static_cast<int>(cadence::Rank::kListNew);
+    const int end_rank =
+        filter == ClaimFilter::kCalls ? static_cast<int>(cadence::Rank::kMessage) : cadence::kRanks;
+    for (int rank = first_rank; rank < end_rank && out.size() < want && n > 0; ++rank) {
       const uint64_t start = q->cursor.fetch_add(1, std::memory_order_relaxed);
       bool took_any = true;
       while (took_any && out.size() < want) {
@@ -432,7 +457,7 @@ absl::StatusOr<std::vector<Claim>> Scheduler::ClaimLeads(absl::string_view queue
             probe.dealer_id = b.dealer_id;
             probe.dealers.clear();
             probe.rank = rank;
-            ASSIGN_OR_RETURN(Took took, TakeOne(*q, probe, out));
+            ASSIGN_OR_RETURN(Took took, TakeOne(*q, probe, out, filter));
             if (took == Took::kClaimed) {
               took_any = true;
               break;  // the next dealer's turn

@@ -33,6 +33,10 @@
 
 namespace secondvoice::scheduling {
 
+// Which leads a claim takes: a dialer places calls only; an agent between calls, or a tool
+// that sends e-mail and SMS, may take the messages only.
+enum class ClaimFilter { kAny, kCalls, kMessages };
+
 struct Claim {
   store::ScheduledLead lead;
   cadence::Action action = cadence::Action::kCall;
@@ -159,7 +163,8 @@ class Scheduler {
   // expired lease returns the lead by itself). Waits up to `wait` for a lead to become due.
   absl::StatusOr<std::vector<Claim>> ClaimLeads(absl::string_view queue_id, int max,
                                                 absl::Duration lease, absl::Duration wait,
-                                                absl::string_view owner);
+                                                absl::string_view owner,
+                                                ClaimFilter filter = ClaimFilter::kAny);
   // Gives a claimed lead back without an attempt (e.g. an agent skipped it): due again now.
   [[nodiscard]] absl::Status Release(int64_t lead_id, int64_t lease_token, absl::string_view reason,
                                      absl::string_view actor);
@@ -224,7 +229,7 @@ class Scheduler {
   // Claims from one probe until an eligible lead is found or the probe is empty; lets go of
   // ineligible leads with their reasons.
   absl::StatusOr<Took> TakeOne(QueueState& q, const store::ClaimProbe& probe,
-                               std::vector<Claim>& out);
+                               std::vector<Claim>& out, ClaimFilter filter);
   absl::StatusOr<std::optional<absl::Time>> HintAfterEmpty(const store::ClaimProbe& probe);
 
   // Ineligible leads found by claims are put back with their reasons by one background thread,

@@ -117,8 +117,9 @@ commands:
   close LEAD_ID --as=not-reached|not-interested|lost [--reason=TEXT]
                                      refused until the cadence is complete (not reached) or the
                                      customer said so in a conversation (not interested, lost)
-  claim --queue=ID [--max=N] [--lease=SECONDS] [--wait=MS]
-                                     claim the next leads of a queue under a lease (agent token)
+  claim --queue=ID [--max=N] [--lease=SECONDS] [--wait=MS] [--only=call|message]
+                                     claim the next leads of a queue under a lease (agent token);
+                                     --only: leads due a call, or due an e-mail or SMS
   agents --queue=ID [--count=N] [--for=DURATION] [--wrap=DURATION] [--seed=N]
                                      simulated agents work the queue over AgentService for a
                                      while (default 3 agents for 30s; agent token); prints what
@@ -663,9 +664,9 @@ std::optional<Failure> Agents(const Client& client, const Args& args) {
   if (!r.ok()) return Failure{std::string(r.status().message()), false};
   std::cout << absl::StrFormat(
       "%d agent(s) for %s: %d lead(s) offered, %d customer(s) put through (%d with their "
-      "story), %d outcome(s) recorded, %d appointment(s), %d error(s)\n",
-      o.count, absl::FormatDuration(o.run_for), r->offers, r->connected, r->with_story, r->outcomes,
-      r->appointments, r->errors);
+      "story), %d message(s) sent, %d outcome(s) recorded, %d appointment(s), %d error(s)\n",
+      o.count, absl::FormatDuration(o.run_for), r->offers, r->connected, r->with_story, r->messages,
+      r->outcomes, r->appointments, r->errors);
   return r->errors > 0 ? std::optional<Failure>(Failure{"agents saw errors", false}) : std::nullopt;
 }
 
@@ -1174,6 +1175,14 @@ std::optional<Failure> ClaimCommand(const Client& client, const Args& args) {
   if (auto f = SetInt(args, "max", [&](int v) { req.set_max_leads(v); })) return f;
   if (auto f = SetInt(args, "lease", [&](int v) { req.set_lease_seconds(v); })) return f;
   if (auto f = SetInt(args, "wait", [&](int v) { req.set_wait_ms(v); })) return f;
+  const std::string only = args.GetOr("only", "");
+  if (only == "call") {
+    req.set_only(pb::CONTACT_ACTION_CALL);
+  } else if (only == "message") {
+    req.set_only(pb::CONTACT_ACTION_MESSAGE);
+  } else if (!only.empty()) {
+    return Usage("--only: call or message");
+  }
   auto stub = pb::Scheduling::NewStub(client.channel());
   pb::ClaimLeadsResponse r;
   if (auto f = client.Call(*stub, &pb::Scheduling::Stub::ClaimLeads, req, &r)) return f;
@@ -1699,7 +1708,7 @@ int Main(const std::vector<std::string>& argv) {
       {"calls", {"campaign", "dealer", "until", "all"}},
       {"why", {}},
       {"close", {"as", "reason"}},
-      {"claim", {"queue", "max", "lease", "wait"}},
+      {"claim", {"queue", "max", "lease", "wait", "only"}},
       {"agents", {"queue", "count", "for", "wrap", "seed"}},
       {"handovers", {"dealer", "state"}},
       {"handover", {}},

@@ -108,7 +108,16 @@ class Agent {
         Print(absl::StrFormat("offered lead %d %s %s: %s", o.lead().id(),
                               o.lead().customer().first_name(), o.lead().customer().last_name(),
                               o.offer_reason()));
-        if (!o.auto_dial()) {
+        if (o.action() == pb::CONTACT_ACTION_MESSAGE) {
+          // Due an e-mail or SMS: writes it, sends it, says so.
+          absl::SleepFor(absl::Milliseconds(300));
+          Print(absl::StrFormat("sent a message to %s", o.route()));
+          messaging_ = true;
+          pb::AgentMessage m;
+          m.mutable_message_sent()->set_offer_id(o.offer_id());
+          m.mutable_message_sent()->set_notes("Sorry we missed you: when may we call?");
+          Write(m);
+        } else if (!o.auto_dial()) {
           // Preview: reads the story, then dials.
           absl::SleepFor(absl::Milliseconds(300));
           pb::AgentMessage m;
@@ -137,7 +146,10 @@ class Agent {
         return;
       }
       case pb::AgentEvent::kOutcomeRecorded:
-        Count([](SimAgentsResult& r) { ++r.outcomes; });
+        Count([message = messaging_.exchange(false)](SimAgentsResult& r) {
+          ++r.outcomes;
+          r.messages += message;
+        });
         Print(absl::StrFormat("outcome recorded for lead %d: %s", lead_,
                               pb::LeadStatus_Name(e.outcome_recorded().lead_status())));
         return;
@@ -191,6 +203,7 @@ class Agent {
   bool closed_ ABSL_GUARDED_BY(write_mu_) = false;
   std::atomic<int> state_{pb::AGENT_STATE_PAUSED};
   std::atomic<bool> stop_{false};
+  std::atomic<bool> messaging_{false};  // a MessageSent waits for its OutcomeRecorded
   absl::Notification done_;
   int64_t attempt_ = 0;
   int64_t lead_ = 0;

@@ -30,7 +30,8 @@ struct SimAgentsOptions {
 struct SimAgentsResult {
   int offers = 0;
   int connected = 0;  // customers put through to an agent
-  int outcomes = 0;   // outcomes recorded by the engine
+  int outcomes = 0;   // outcomes recorded by the engine (calls and messages)
+  int messages = 0;   // e-mails and SMS sent on offers due a message, and recorded
   int appointments = 0;
   int errors = 0;
   // Connected calls whose lead came with its story (name and earlier attempts).

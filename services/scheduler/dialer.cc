@@ -239,6 +239,7 @@ void Dialer::Handle(Session& s, const v1::AgentMessage& m) {
       }
       return Available(s);
     case v1::AgentMessage::kPause:
+      if (s.recording) return Error(s, 9, "pause: the message is being recorded");
       if (s.state == v1::AGENT_STATE_OFFERED && s.claim) {
         Release(*s.claim, "agent paused", s.agent);
         s.claim.reset();
@@ -254,12 +255,27 @@ void Dialer::Handle(Session& s, const v1::AgentMessage& m) {
       if (s.state != v1::AGENT_STATE_OFFERED || m.dial().offer_id() != s.offer_id) {
         return Error(s, 9, "dial: no such offer (it may have expired)");
       }
+      if (s.claim->action == cadence::Action::kMessage) {
+        return Error(s, 9,
+                     "dial: the lead is due a message, not a call: send it and answer "
+                     "message_sent (or skip)");
+      }
       return DialFor(s, m.dial().route());
+    case v1::AgentMessage::kMessageSent:
+      if (s.state != v1::AGENT_STATE_OFFERED || m.message_sent().offer_id() != s.offer_id ||
+          s.recording) {
+        return Error(s, 9, "message_sent: no such offer (it may have expired)");
+      }
+      if (s.claim->action != cadence::Action::kMessage) {
+        return Error(s, 9, "message_sent: the offered lead is due a call, not a message");
+      }
+      return RecordMessage(s, m.message_sent());
     case v1::AgentMessage::kSkip:
       if (s.state != v1::AGENT_STATE_OFFERED || m.skip().offer_id() != s.offer_id) {
         return Error(s, 9, "skip: no such offer (it may have expired)");
       }
       if (m.skip().reason().empty()) return Error(s, 3, "skip.reason: required");
+      if (s.recording) return Error(s, 9, "skip: the message is being recorded");
       Release(*s.claim, absl::StrCat("skipped: ", m.skip().reason()), s.agent);
       s.claim.reset();
       return Available(s, "skipped");
@@ -281,7 +297,7 @@ void Dialer::Handle(Session& s, const v1::AgentMessage& m) {
       }
       return RecordOutcome(s, m.outcome());
     case v1::AgentMessage::kLogout: {
-      if (s.state == v1::AGENT_STATE_TALKING || s.state == v1::AGENT_STATE_WRAP_UP) {
+      if (s.state == v1::AGENT_STATE_TALKING || s.state == v1::AGENT_STATE_WRAP_UP || s.recording) {
         return Error(s, 9, "logout: not during a conversation or wrap-up");
       }
       if (s.state == v1::AGENT_STATE_DIALING && calls_.count(s.call_id) > 0) {
@@ -385,7 +401,7 @@ void Dialer::Tick() {
       }
       continue;
     }
-    if (s.state == v1::AGENT_STATE_OFFERED && now >= s.offer_deadline && s.claim) {
+    if (s.state == v1::AGENT_STATE_OFFERED && now >= s.offer_deadline && s.claim && !s.recording) {
       Release(*s.claim, "offer expired", s.agent);
       s.claim.reset();
       SetState(s, v1::AGENT_STATE_PAUSED, "offer expired");
@@ -468,22 +484,39 @@ void Dialer::CallOff(Queue& q) {
 }
 
 void Dialer::Fetch(Session& s) {
-  // Predictive queues put calls through to whoever is free; the others claim one lead per agent.
-  std::vector<std::string> queues;
+  // Predictive queues put calls through to whoever is free; the others claim one lead per agent,
+  // due a call or a message. An agent of a predictive queue takes a message in a lull only:
+  // when more agents are free than calls are on their way, so that no answered call misses them.
+  std::vector<std::pair<std::string, scheduling::ClaimFilter>> claims;
   for (const std::string& q : s.queues) {
     Queue* queue = QueueOf(q);
-    if (queue != nullptr && queue->mode != domain::DialingMode::kPredictive) queues.push_back(q);
+    if (queue != nullptr && queue->mode != domain::DialingMode::kPredictive) {
+      claims.emplace_back(q, scheduling::ClaimFilter::kAny);
+    }
   }
-  if (queues.empty()) return;
+  for (const std::string& q : s.queues) {
+    Queue* queue = QueueOf(q);
+    if (queue == nullptr || queue->mode != domain::DialingMode::kPredictive) continue;
+    const pacing::QueueView view = ViewOf(q, loop_->Now());
+    const size_t in_flight = view.ringing.size() + view.waiting + queue->claiming;
+    if (in_flight < static_cast<size_t>(view.ready)) {
+      claims.emplace_back(q, scheduling::ClaimFilter::kMessages);
+    }
+  }
+  if (claims.empty()) {
+    s.next_fetch = loop_->Now() + absl::Seconds(2);
+    return;
+  }
   s.fetching = true;
   ++*in_flight_;
   const bool queued =
-      workers_->TrySubmit([this, id = s.id, agent = s.agent, queues, n = in_flight_] {
+      workers_->TrySubmit([this, id = s.id, agent = s.agent, claims, n = in_flight_] {
         std::optional<scheduling::Claim> claim;
         absl::Status st;
-        for (const std::string& q : queues) {
-          absl::StatusOr<std::vector<scheduling::Claim>> got = scheduler_->ClaimLeads(
-              q, 1, options_.lease, absl::ZeroDuration(), absl::StrCat(options_.owner, "/", agent));
+        for (const auto& [q, filter] : claims) {
+          absl::StatusOr<std::vector<scheduling::Claim>> got =
+              scheduler_->ClaimLeads(q, 1, options_.lease, absl::ZeroDuration(),
+                                     absl::StrCat(options_.owner, "/", agent), filter);
           if (!got.ok()) {
             st = got.status();
             continue;
@@ -550,7 +583,9 @@ void Dialer::LoadStory(const std::shared_ptr<Story>& story, int64_t lead_id,
 }
 
 void Dialer::Offer(Session& s, scheduling::Claim claim, std::shared_ptr<Story> story) {
-  const bool preview = [&] {
+  const bool message = claim.action == cadence::Action::kMessage;
+  // A message is written by the agent: it waits for them like a preview offer.
+  const bool preview = message || [&] {
     for (const std::string& id : s.queues) {
       Queue* queue = QueueOf(id);
       if (queue != nullptr && queue->mode == domain::DialingMode::kPreview) return true;
@@ -570,6 +605,8 @@ void Dialer::Offer(Session& s, scheduling::Claim claim, std::shared_ptr<Story> s
   o->set_offer_reason(s.claim->reason);
   ToProto(s.offer_deadline, o->mutable_deadline());
   o->set_auto_dial(!preview);
+  o->set_action(message ? v1::CONTACT_ACTION_MESSAGE : v1::CONTACT_ACTION_CALL);
+  o->set_route(s.claim->route);
   Send(s, e);
   // Progressive: the agent has the story on screen while the call rings.
   if (!preview) DialFor(s, "");
@@ -602,7 +639,8 @@ void Dialer::PlacePredictive(Queue& q, int n) {
   ++*in_flight_;
   const bool queued = workers_->TrySubmit([this, id = q.id, n, in = in_flight_] {
     absl::StatusOr<std::vector<scheduling::Claim>> got =
-        scheduler_->ClaimLeads(id, n, options_.lease, absl::ZeroDuration(), options_.owner);
+        scheduler_->ClaimLeads(id, n, options_.lease, absl::ZeroDuration(), options_.owner,
+                               scheduling::ClaimFilter::kCalls);
     std::vector<std::shared_ptr<Story>> stories;
     if (got.ok()) {
       for (size_t i = 0; i < got->size(); ++i) stories.push_back(std::make_shared<Story>());
@@ -617,6 +655,10 @@ void Dialer::PlacePredictive(Queue& q, int n) {
       for (size_t i = 0; i < got->size(); ++i) {
         if (!running_) {
           Release((*got)[i], "dialer stopping", options_.owner);
+          continue;
+        }
+        if ((*got)[i].action != cadence::Action::kCall) {
+          Release((*got)[i], "due a message, not a call", options_.owner);
           continue;
         }
         Call call;
@@ -848,6 +890,7 @@ void Dialer::Abandon(const std::string& call_id) {
 
 void Dialer::Available(Session& s, const std::string& reason) {
   s.claim.reset();
+  s.recording = false;
   s.story.reset();
   s.call_id.clear();
   s.outcome_pending = false;
@@ -954,19 +997,52 @@ void Dialer::RecordOutcome(Session& s, const v1::AgentMessage::Outcome& o) {
     if (Queue* q = QueueOf(qid)) q->estimates.OnWrapEnded(wrap);
   }
   s.outcome_pending = false;
+  Submit(s, std::move(a));
+}
+
+void Dialer::RecordMessage(Session& s, const v1::AgentMessage::MessageSent& m) {
+  const scheduling::Claim& claim = *s.claim;
+  scheduling::AttemptInput a;
+  a.lead_id = claim.lead.lead_id;
+  a.lease_token = claim.lease_token;
+  a.route = claim.route;
+  // The offered route says which kind of message it was: e-mail, or SMS to a mobile number
+  // (chat counts as a text message too).
+  a.channel = domain::Channel::kSms;
+  for (const store::RouteFact& r : claim.lead.routes) {
+    if (r.value != claim.route) continue;
+    if (r.channel == domain::Channel::kEmail || r.channel == domain::Channel::kChat) {
+      a.channel = r.channel;
+    }
+    break;
+  }
+  a.outcome =
+      a.channel == domain::Channel::kEmail ? AttemptOutcome::kEmailSent : AttemptOutcome::kSmsSent;
+  a.started_at = s.since;
+  a.ended_at = loop_->Now();
+  a.by = s.agent;
+  a.notes = m.notes();
+  s.attempt_id = next_id_++;
+  s.recording = true;
+  Submit(s, std::move(a));
+}
+
+void Dialer::Submit(Session& s, scheduling::AttemptInput a) {
   const int64_t attempt = s.attempt_id;
+  const bool message = s.recording;
   ++*in_flight_;
-  const bool queued = workers_->TrySubmit([this, a, attempt, id = s.id, n = in_flight_] {
+  const bool queued = workers_->TrySubmit([this, a, attempt, message, id = s.id, n = in_flight_] {
     absl::StatusOr<scheduling::AttemptResult> r = scheduler_->RecordAttempt(a);
-    Post([this, r, attempt, id] {
+    Post([this, r, attempt, message, id] {
       Session* s = FindSession(id);
       if (s == nullptr) return;
       if (!r.ok()) {
-        // Nothing is lost: the agent may send the outcome again.
-        s->outcome_pending = true;
+        // Nothing is lost: the agent may send the outcome (or message_sent) again.
+        Retry(*s, message);
         return Error(*s, static_cast<int>(r.status().code()),
-                     absl::StrCat("outcome: ", r.status().message()));
+                     absl::StrCat(message ? "message_sent: " : "outcome: ", r.status().message()));
       }
+      s->recording = false;
       v1::AgentEvent e;
       v1::AgentEvent::OutcomeRecorded* rec = e.mutable_outcome_recorded();
       rec->set_attempt_id(attempt);
@@ -980,8 +1056,17 @@ void Dialer::RecordOutcome(Session& s, const v1::AgentMessage::Outcome& o) {
   });
   if (!queued) {
     --*in_flight_;
+    Retry(s, message);
+    Error(s, 8, absl::StrCat(message ? "message_sent" : "outcome", ": server busy, send it again"));
+  }
+}
+
+void Dialer::Retry(Session& s, bool message) {
+  if (message) {
+    s.recording = false;
+    s.offer_deadline = loop_->Now() + options_.offer_timeout;
+  } else {
     s.outcome_pending = true;
-    Error(s, 8, "outcome: server busy, send it again");
   }
 }
 

@@ -109,6 +109,8 @@ class Dialer {
     absl::Time call_ended;
     bool connected = false;
     bool outcome_pending = false;
+    // A message sent from an offer is on its way to the database.
+    bool recording = false;
     bool Works(const std::string& queue) const {
       return std::find(queues.begin(), queues.end(), queue) != queues.end();
     }
@@ -171,6 +173,11 @@ class Dialer {
   void AutoRecord(const scheduling::Claim& claim, domain::AttemptOutcome outcome,
                   absl::Time started, const std::string& by, const std::string& notes);
   void RecordOutcome(Session& s, const v1::AgentMessage::Outcome& o);
+  void RecordMessage(Session& s, const v1::AgentMessage::MessageSent& m);
+  // Records the session's attempt (an outcome in wrap-up, or a message sent) and reports it.
+  void Submit(Session& s, scheduling::AttemptInput a);
+  // After a recording that failed: the agent may send it again.
+  void Retry(Session& s, bool message);
   void Release(const scheduling::Claim& claim, const std::string& reason, const std::string& actor);
   void LoadStory(const std::shared_ptr<Story>& story, int64_t lead_id, std::function<void()> then);
   void Lose(Session& s);

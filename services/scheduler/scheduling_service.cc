@@ -67,12 +67,27 @@ grpc::ServerUnaryReactor* SchedulingServiceImpl::ClaimLeads(grpc::CallbackServer
           return absl::InvalidArgumentError("wait_ms: must be 0 to 30000");
         }
         ASSIGN_OR_RETURN(absl::Duration lease, LeaseOf(req->lease_seconds(), "lease_seconds"));
+        scheduling::ClaimFilter filter = scheduling::ClaimFilter::kAny;
+        switch (req->only()) {
+          case v1::CONTACT_ACTION_UNSPECIFIED:
+            break;
+          case v1::CONTACT_ACTION_CALL:
+            filter = scheduling::ClaimFilter::kCalls;
+            break;
+          case v1::CONTACT_ACTION_MESSAGE:
+            filter = scheduling::ClaimFilter::kMessages;
+            break;
+          default:
+            return absl::InvalidArgumentError(
+                "only: CONTACT_ACTION_CALL, CONTACT_ACTION_MESSAGE or unset");
+        }
         const std::string claimer = req->claimer().empty()
                                         ? absl::StrCat(auth::RoleName(p.role), ":", p.name)
                                         : req->claimer();
-        ASSIGN_OR_RETURN(std::vector<scheduling::Claim> claims,
-                         env_.scheduler->ClaimLeads(req->queue_id(), req->max_leads(), lease,
-                                                    absl::Milliseconds(req->wait_ms()), claimer));
+        ASSIGN_OR_RETURN(
+            std::vector<scheduling::Claim> claims,
+            env_.scheduler->ClaimLeads(req->queue_id(), req->max_leads(), lease,
+                                       absl::Milliseconds(req->wait_ms()), claimer, filter));
         for (const scheduling::Claim& c : claims) {
           v1::ClaimedLead* out = resp->add_leads();
           out->set_lead_id(c.lead.lead_id);

@@ -105,7 +105,9 @@ bool Is(const pb::AgentEvent& e, pb::AgentEvent::EventCase c) { return e.event_c
 
 class DialerTest : public ::testing::Test {
  protected:
-  void Start(pb::DialingMode mode, int leads, double answer_rate = 0.4) {
+  // `email`: each lead has an e-mail address beside its fixed line, so it is due a message after
+  // its first call.
+  void Start(pb::DialingMode mode, int leads, double answer_rate = 0.4, bool email = false) {
     url_ = secondvoice::testing::FreshDatabaseUrl();
     harness_ = SchedulerHarness::Start(url_, absl::Milliseconds(100),
                                        [this, answer_rate](scheduler::ServerOptions& o) {
@@ -118,7 +120,10 @@ class DialerTest : public ::testing::Test {
                                      secondvoice::testing::kManagerToken, &campaign_, nullptr,
                                      mode);
     leads_ = std::make_unique<Leads>(url_);
-    for (int i = 0; i < leads; ++i) leads_->Add(i % 2 ? "vandijk" : "jansen", campaign_);
+    for (int i = 0; i < leads; ++i) {
+      leads_->Add(i % 2 ? "vandijk" : "jansen", campaign_, domain::LeadOrigin::kListImport,
+                  domain::ConsentBasis::kOptIn, email);
+    }
   }
 
   cli::SimAgentsResult RunAgents(int count, absl::Duration run_for) {
@@ -159,8 +164,11 @@ class DialerTest : public ::testing::Test {
     // Each customer put through came with the lead's story, and each conversation's outcome
     // was recorded by the engine and is in the database.
     EXPECT_EQ(r.with_story, r.connected);
-    EXPECT_EQ(r.outcomes, r.connected);
-    EXPECT_EQ(Count(kAgentOutcomes), r.outcomes);
+    EXPECT_EQ(r.outcomes, r.connected + r.messages);
+    EXPECT_EQ(Count(kAgentOutcomes), r.connected);
+    EXPECT_EQ(Count("SELECT count(*) FROM attempts WHERE by_whom LIKE 'agent-%' AND outcome IN "
+                    "('email_sent', 'sms_sent')"),
+              r.messages);
     EXPECT_EQ(Count("SELECT count(*) FROM leads WHERE status = 'handed_over'"), r.appointments);
     // Nothing is held once the agents are gone (calls still ringing are called off). A claim
     // the dialer made for an agent who was logging out meanwhile is given back when it lands,
@@ -217,6 +225,32 @@ class DialerTest : public ::testing::Test {
     EXPECT_EQ(Count("SELECT count(*) FROM lead_events WHERE type = 'attempt.recorded'"),
               Count("SELECT count(*) FROM attempts"));
     return unanswered;
+  }
+
+  // The messages the agents sent: each to the lead's address, after a call to the lead, once.
+  void ExpectMessagesAfterFirstCalls(const cli::SimAgentsResult& r) {
+    EXPECT_EQ(r.errors, 0);
+    EXPECT_GT(r.messages, 0) << "leads with an address are due a message after their first call";
+    EXPECT_EQ(Count("SELECT count(*) FROM attempts WHERE channel = 'email' AND outcome = "
+                    "'email_sent' AND route LIKE 'klant%@example.nl'"),
+              r.messages);
+    EXPECT_EQ(Count("SELECT count(*) FROM attempts m WHERE m.channel <> 'phone' AND NOT EXISTS"
+                    " (SELECT 1 FROM attempts c WHERE c.lead_id = m.lead_id AND c.channel ="
+                    " 'phone' AND c.started_at <= m.started_at)"),
+              0);
+    EXPECT_EQ(Count("SELECT count(*) FROM (SELECT lead_id FROM attempts WHERE channel <> 'phone'"
+                    " GROUP BY lead_id HAVING count(*) > 1) x"),
+              0);
+    // A lead due a message is never dialled for it: the next call waits the cadence's gap
+    // (hours), so in this short run no lead was called twice.
+    EXPECT_EQ(Count("SELECT count(*) FROM (SELECT lead_id FROM attempts WHERE channel = 'phone'"
+                    " GROUP BY lead_id HAVING count(*) > 1) x"),
+              0);
+    // Each lead that had its message is due its second call, a call again.
+    EXPECT_EQ(Count("SELECT count(*) FROM lead_schedule s WHERE EXISTS (SELECT 1 FROM attempts a"
+                    " WHERE a.lead_id = s.lead_id AND a.channel = 'email') AND (s.action <> "
+                    "'call' OR s.rank = 5)"),
+              0);
   }
 
   // Who holds which lead, and each held lead's journey: what a failure needs to be understood.
@@ -280,6 +314,23 @@ TEST_F(DialerTest, PredictiveDialingPutsAnsweredCallsThroughAndExplainsItsPace) 
   ASSERT_GT(answered, 0);
   EXPECT_NEAR(s.abandon_rate_24h_percent(), 100.0 * abandoned / answered, 1e-6);
   EXPECT_LE(s.abandon_rate_24h_percent(), s.abandon_cap_percent());
+}
+
+TEST_F(DialerTest, ProgressiveAgentsSendTheMessageDueAfterAFirstCall) {
+  // Nobody answers: every lead gets its first call, then the message the cadence wants next.
+  // Calls come first: few enough leads that the agents are through them early in the run.
+  Start(pb::DIALING_MODE_PROGRESSIVE, 4, /*answer_rate=*/0.0, /*email=*/true);
+  const cli::SimAgentsResult r = RunAgents(2, absl::Seconds(8));
+  EXPECT_EQ(r.connected, 0);
+  EXPECT_EQ(r.outcomes, r.messages);
+  ExpectMessagesAfterFirstCalls(r);
+}
+
+TEST_F(DialerTest, PredictiveDialingNeverCallsALeadDueAMessageAndAgentsSendItInALull) {
+  Start(pb::DIALING_MODE_PREDICTIVE, 30, /*answer_rate=*/0.0, /*email=*/true);
+  const cli::SimAgentsResult r = RunAgents(3, absl::Seconds(8));
+  EXPECT_GT(Count("SELECT count(*) FROM attempts WHERE channel = 'phone'"), 0);
+  ExpectMessagesAfterFirstCalls(r);
 }
 
 TEST_F(DialerTest, AKilledStreamLosesNeitherTheLeadNorTheAttempt) {

@@ -51,9 +51,11 @@ std::unique_ptr<grpc::ClientContext> Ctx(const std::string& token) {
 
 pb::ClaimLeadsResponse Claim(pb::Scheduling::Stub& stub, const std::string& token, int max,
                              int lease_seconds = 60, int wait_ms = 0,
-                             const std::string& claimer = "") {
+                             const std::string& claimer = "",
+                             pb::ContactAction only = pb::CONTACT_ACTION_UNSPECIFIED) {
   pb::ClaimLeadsRequest req;
   req.set_queue_id("bdc-nl");
+  req.set_only(only);
   req.set_max_leads(max);
   req.set_lease_seconds(lease_seconds);
   req.set_wait_ms(wait_ms);
@@ -542,6 +544,59 @@ TEST_F(SchedulingTest, AMessageFollowsTheFirstCallAndAnObjectionSuppressesEveryC
               IsOk());
   EXPECT_EQ(objected.lead_status(), pb::LEAD_STATUS_CLOSED_OBJECTED);
   EXPECT_EQ(leads_->Count("SELECT count(*) FROM suppressions WHERE channel = 'all'"), 2);
+}
+
+TEST_F(SchedulingTest, ADialerClaimsCallsOnlyAndAMessagingToolMessagesOnly) {
+  const int64_t lead = leads_->Add("vandijk", campaign_, domain::LeadOrigin::kListImport,
+                                   domain::ConsentBasis::kOptIn, /*email=*/true);
+  auto calls = [&] { return Claim(*stub_, agent_, 5, 60, 0, "", pb::CONTACT_ACTION_CALL); };
+  auto messages = [&] { return Claim(*stub_, agent_, 5, 60, 0, "", pb::CONTACT_ACTION_MESSAGE); };
+  EXPECT_THAT(messages().leads(), SizeIs(0));  // due its first call
+  pb::ClaimLeadsResponse call = calls();
+  ASSERT_THAT(call.leads(), SizeIs(1));
+  EXPECT_EQ(call.leads(0).action(), pb::CONTACT_ACTION_CALL);
+  ASSERT_THAT(Record(*stub_, agent_, call.leads(0), pb::ATTEMPT_OUTCOME_NO_ANSWER), IsOk());
+  // Due the message that follows the first call: a dialer does not get it, a messaging tool does.
+  EXPECT_THAT(calls().leads(), SizeIs(0));
+  pb::ClaimLeadsResponse message = messages();
+  ASSERT_THAT(message.leads(), SizeIs(1));
+  EXPECT_EQ(message.leads(0).lead_id(), lead);
+  EXPECT_EQ(message.leads(0).action(), pb::CONTACT_ACTION_MESSAGE);
+  EXPECT_EQ(message.leads(0).claim_class(), pb::CLAIM_CLASS_MESSAGE);
+  pb::ReleaseLeadRequest release;
+  release.set_lead_id(lead);
+  release.set_lease_token(message.leads(0).lease_token());
+  release.set_reason("test");
+  pb::ReleaseLeadResponse released;
+  ASSERT_THAT(stub_->ReleaseLead(Ctx(agent_).get(), release, &released), IsOk());
+
+  // A row still filed with the calls (as a list import files every lead) is refiled when a
+  // dialer meets it, and stays due for the messaging tool.
+  EXPECT_EQ(leads_->Count(absl::StrCat("WITH u AS (UPDATE lead_schedule SET rank = 4, action = "
+                                       "'call' WHERE lead_id = ",
+                                       lead, " RETURNING 1) SELECT count(*) FROM u")),
+            1);
+  EXPECT_THAT(calls().leads(), SizeIs(0));
+  // The dialer's claim lets go of it in the background (once it has looked at the class).
+  const std::string refiled =
+      absl::StrCat("SELECT count(*) FROM lead_schedule WHERE lead_id = ", lead,
+                   " AND rank = 5 AND action = 'message' AND lease_owner = '' AND due_at <= now()");
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (leads_->Count(refiled) == 0 && absl::Now() < deadline) {
+    // Until the schedule's NOTIFY arrives the claimer may still think the class empty.
+    absl::SleepFor(absl::Milliseconds(20));
+    EXPECT_THAT(calls().leads(), SizeIs(0));
+  }
+  EXPECT_EQ(leads_->Count(refiled), 1);
+  EXPECT_THAT(messages().leads(), SizeIs(1));
+
+  pb::ClaimLeadsRequest bad;
+  bad.set_queue_id("bdc-nl");
+  bad.set_only(pb::CONTACT_ACTION_NONE);
+  pb::ClaimLeadsResponse ignored;
+  const grpc::Status refused = stub_->ClaimLeads(Ctx(agent_).get(), bad, &ignored);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(refused.error_message(), HasSubstr("only"));
 }
 
 }  // namespace

@@ -759,6 +759,15 @@ TEST(Simulation, MessageOnlyLead) {
 // ---------------------------------------------------------------------------------------------
 // RankOf.
 
+TEST(RankOf, ALeadDueAMessageWaitsInTheMessageClassUnlessTheCustomerAskedForACall) {
+  using domain::LeadOrigin;
+  EXPECT_EQ(RankOf(LeadOrigin::kListImport, false, true, Action::kMessage), Rank::kMessage);
+  EXPECT_EQ(RankOf(LeadOrigin::kCrmUnsold, false, false, Action::kMessage), Rank::kMessage);
+  EXPECT_EQ(RankOf(LeadOrigin::kListImport, true, true, Action::kMessage), Rank::kCallback);
+  EXPECT_EQ(RankOf(LeadOrigin::kListImport, false, true, Action::kCall), Rank::kListInCadence);
+  EXPECT_EQ(RankOf(LeadOrigin::kCrmUnsold, false, false, Action::kNone), Rank::kFollowUpNew);
+}
+
 TEST(RankOf, Order) {
   using domain::LeadOrigin;
   EXPECT_EQ(RankOf(LeadOrigin::kListImport, true, true), Rank::kCallback);
@@ -772,7 +781,8 @@ TEST(RankOf, Order) {
   EXPECT_LT(Rank::kFollowUpNew, Rank::kFollowUpInCadence);
   EXPECT_LT(Rank::kFollowUpInCadence, Rank::kListNew);
   EXPECT_LT(Rank::kListNew, Rank::kListInCadence);
-  EXPECT_EQ(static_cast<int>(Rank::kListInCadence), kRanks - 1);
+  EXPECT_LT(Rank::kListInCadence, Rank::kMessage);
+  EXPECT_EQ(static_cast<int>(Rank::kMessage), kRanks - 1);
 }
 
 // ---------------------------------------------------------------------------------------------
