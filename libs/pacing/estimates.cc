@@ -73,6 +73,50 @@ double DurationBins::EndsWithin(absl::Duration elapsed, absl::Duration horizon) 
   return static_cast<double>(CountUpTo(elapsed + horizon) - CountUpTo(elapsed)) / later;
 }
 
+Survival::Survival(const DurationBins& ended, const std::vector<absl::Duration>& running) {
+  const std::vector<int>& events = ended.counts();
+  const int bins = static_cast<int>(events.size());
+  // Running durations leave the risk set after the last whole second they are known to have
+  // lasted.
+  std::vector<int> censored(bins, 0);
+  for (absl::Duration r : running) {
+    const int64_t b = absl::ToInt64Seconds(absl::Floor(r, absl::Seconds(1)));
+    ++censored[static_cast<int>(std::clamp<int64_t>(b, 0, bins - 1))];
+  }
+  int at_risk = ended.size() + static_cast<int>(running.size());
+  beyond_.assign(bins, 1.0);
+  double s = 1.0;
+  for (int b = 0; b < bins; ++b) {
+    if (events[b] > 0 && at_risk > 0) {
+      s *= 1.0 - static_cast<double>(events[b]) / at_risk;
+      last_event_ = b;
+    }
+    beyond_[b] = s;
+    at_risk -= events[b] + censored[b];
+  }
+  tail_mean_s_ = absl::ToDoubleSeconds(ended.Mean());
+}
+
+int Survival::Bin(absl::Duration x) const {
+  const int64_t b = absl::ToInt64Seconds(absl::Floor(x, absl::Seconds(1)));
+  return static_cast<int>(std::clamp<int64_t>(b, 0, static_cast<int64_t>(beyond_.size()) - 1));
+}
+
+double Survival::Beyond(absl::Duration x) const {
+  if (x < absl::ZeroDuration()) return 1.0;
+  return beyond_[Bin(x)];
+}
+
+double Survival::EndsWithin(absl::Duration elapsed, absl::Duration horizon) const {
+  if (last_event_ < 0) return 0.0;
+  const double now = Beyond(elapsed);
+  if (Bin(elapsed) >= last_event_ || now <= 0) {
+    // Longer than anything that ended: the data say nothing, so a memoryless tail.
+    return 1.0 - std::exp(-absl::ToDoubleSeconds(horizon) / std::max(1.0, tail_mean_s_));
+  }
+  return (now - Beyond(elapsed + horizon)) / now;
+}
+
 Estimates::Estimates(Options options)
     : options_(options),
       calls_(absl::Seconds(120)),
@@ -123,6 +167,13 @@ double Estimates::FreeWithin(absl::Duration talking_for, absl::Duration horizon)
   const absl::Duration wrap = MeanWrap();
   if (horizon <= wrap) return 0.0;
   return talk_.EndsWithin(talking_for, horizon - wrap);
+}
+
+double Estimates::FreeWithin(const Survival& talk, absl::Duration talking_for,
+                             absl::Duration horizon) const {
+  const absl::Duration wrap = MeanWrap();
+  if (horizon <= wrap) return 0.0;
+  return talk.EndsWithin(talking_for, horizon - wrap);
 }
 
 absl::Duration Estimates::MeanTalk() const { return talk_.Mean(); }

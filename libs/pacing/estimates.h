@@ -30,6 +30,8 @@ class DurationBins {
   // P(X <= e + h | X > e); past every sample, a memoryless tail with the window's mean (0 when
   // there are no samples at all).
   double EndsWithin(absl::Duration elapsed, absl::Duration horizon) const;
+  // Samples per whole-second bin (bin b holds (b - 1, b] seconds; the last, everything longer).
+  const std::vector<int>& counts() const { return count_; }
 
  private:
   int Bin(absl::Duration d) const;
@@ -40,6 +42,26 @@ class DurationBins {
   int64_t sum_ms_ = 0;
   mutable std::vector<int> cumulative_;  // samples up to and including each bin
   mutable bool dirty_ = true;
+};
+
+// How long something lasts, from durations that ended and durations still running, which are
+// known only to last longer than they have so far (Kaplan-Meier, over whole-second bins). Early
+// in a shift only the short conversations have ended: the long ones still running say so.
+class Survival {
+ public:
+  Survival(const DurationBins& ended, const std::vector<absl::Duration>& running);
+  // P(X > x).
+  double Beyond(absl::Duration x) const;
+  // P(X <= e + h | X > e); past the last duration that ended, a memoryless tail with the mean of
+  // those that ended (0 when none has).
+  double EndsWithin(absl::Duration elapsed, absl::Duration horizon) const;
+
+ private:
+  int Bin(absl::Duration x) const;
+
+  std::vector<double> beyond_;  // P(X > b) per whole second b
+  int last_event_ = -1;         // the last bin in which something ended
+  double tail_mean_s_ = 0;
 };
 
 class Estimates {
@@ -72,6 +94,11 @@ class Estimates {
   double WrapEndsWithin(absl::Duration elapsed, absl::Duration horizon) const;
   // P(an agent talking since e is through talk and wrap-up by e + h).
   double FreeWithin(absl::Duration talking_for, absl::Duration horizon) const;
+  // The same with the talk times of conversations still running taken into account.
+  Survival TalkSurvival(const std::vector<absl::Duration>& running) const {
+    return Survival(talk_, running);
+  }
+  double FreeWithin(const Survival& talk, absl::Duration talking_for, absl::Duration horizon) const;
   absl::Duration MeanTalk() const;
   absl::Duration TalkQuantile(double q) const { return talk_.Quantile(q); }
   absl::Duration MeanWrap() const;

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_format.h"
@@ -49,8 +50,39 @@ Decision ProgressivePacer::Decide(const QueueView& queue, const Estimates&, cons
   return Progressive(queue, "one call per ready agent");
 }
 
-Decision PredictivePacer::Decide(const QueueView& queue, const Estimates& estimates,
-                                 const AbandonLedger& ledger) {
+int PredictivePacer::Slots() const {
+  return static_cast<int>(std::max<int64_t>(1, absl::ToInt64Seconds(options_.horizon)) +
+                          absl::ToInt64Seconds(kAbandonAfter) + 1);
+}
+
+Supply PredictivePacer::ExpectedSupply(const QueueView& queue, const Estimates& estimates) const {
+  const int slots = Slots();
+  Supply out;
+  out.mean.assign(slots, queue.ready);
+  out.var.assign(slots, 0.0);
+  for (const auto& [e, n] : BySecond(queue.wrapping)) {
+    for (int k = 0; k < slots; ++k) {
+      const double p = estimates.WrapEndsWithin(absl::Seconds(e), absl::Seconds(k));
+      out.mean[k] += n * p;
+      out.var[k] += n * p * (1 - p);
+    }
+  }
+  // The conversations still running count as lasting at least as long as they have: early in
+  // a shift only the short ones have ended, and a model that believed them would dial for
+  // agents who will talk for minutes yet.
+  const Survival talk = estimates.TalkSurvival(queue.talking);
+  for (const auto& [e, n] : BySecond(queue.talking)) {
+    for (int k = 0; k < slots; ++k) {
+      const double p = estimates.FreeWithin(talk, absl::Seconds(e), absl::Seconds(k));
+      out.mean[k] += n * p;
+      out.var[k] += n * p * (1 - p);
+    }
+  }
+  return out;
+}
+
+std::optional<Decision> PredictivePacer::Gate(const QueueView& queue, const Estimates& estimates,
+                                              const AbandonLedger& ledger) const {
   const int agents = queue.LoggedIn();
   if (agents < options_.min_agents) {
     return Progressive(queue, absl::StrFormat("progressive: %d agent(s) logged in, predictive "
@@ -65,27 +97,13 @@ Decision PredictivePacer::Decide(const QueueView& queue, const Estimates& estima
                                estimates.calls(), estimates.conversations(), options_.min_calls,
                                options_.min_conversations));
   }
-  // The conversations measured so far must be the queue's, not just its short ones: early in a
-  // shift only short conversations have ended, and a model that believes them dials for agents
-  // who will talk for minutes yet. While too many agents have talked longer than nine in ten of
-  // the measured conversations, it waits.
-  if (!queue.talking.empty()) {
-    const absl::Duration p90 = estimates.TalkQuantile(0.9);
-    int longer = 0;
-    for (absl::Duration t : queue.talking) longer += t > p90;
-    if (longer > options_.max_longer_talks * static_cast<double>(queue.talking.size())) {
-      return Progressive(
-          queue, absl::StrFormat("progressive: talk times still being learned (%d of %d agents "
-                                 "in conversation longer than 90%% of the %d measured, %.0f s)",
-                                 longer, queue.talking.size(), estimates.conversations(),
-                                 absl::ToDoubleSeconds(p90)));
-    }
-  }
   const AbandonFigures day = ledger.Last24h(queue.now);
-  if (day.answered < options_.min_answered) {
+  const int64_t min_answered =
+      std::max<int64_t>(options_.min_answered, int64_t{options_.min_answered_per_agent} * agents);
+  if (day.answered < min_answered) {
     return Progressive(queue, absl::StrFormat("progressive: %d live answers in the last 24 h; "
                                               "predictive needs %d to measure abandons against",
-                                              day.answered, options_.min_answered));
+                                              day.answered, min_answered));
   }
   if (ledger.Headroom(queue.now, 0) < 0) {
     const AbandonFigures& f = day;
@@ -94,27 +112,35 @@ Decision PredictivePacer::Decide(const QueueView& queue, const Estimates& estima
                                        "answered (%.2f%%), no room under the %.0f%% cap",
                                        f.abandoned, f.answered, 100 * f.Rate(), 100 * kAbandonCap));
   }
+  return std::nullopt;
+}
 
+Decision PredictivePacer::Decide(const QueueView& queue, const Estimates& estimates,
+                                 const AbandonLedger& ledger) {
+  if (std::optional<Decision> d = Gate(queue, estimates, ledger)) return *std::move(d);
+  return Model(ExpectedSupply(queue, estimates), queue, estimates, ledger);
+}
+
+Decision PredictivePacer::DecideWith(const Supply& supply, const QueueView& queue,
+                                     const Estimates& estimates, const AbandonLedger& ledger) {
+  if (std::optional<Decision> d = Gate(queue, estimates, ledger)) return *std::move(d);
+  Supply padded = supply;
+  const size_t slots = static_cast<size_t>(Slots());
+  padded.mean.resize(slots, padded.mean.empty() ? 0.0 : padded.mean.back());
+  padded.var.resize(slots, padded.var.empty() ? 0.0 : padded.var.back());
+  return Model(padded, queue, estimates, ledger);
+}
+
+Decision PredictivePacer::Model(const Supply& expected, const QueueView& queue,
+                                const Estimates& estimates, const AbandonLedger& ledger) {
+  const int agents = queue.LoggedIn();
   // Slots of one second up to the horizon, plus the 2 s an answered call may wait for an agent.
   const int horizon = std::max<int>(1, absl::ToInt64Seconds(options_.horizon));
   const int grace = static_cast<int>(absl::ToInt64Seconds(kAbandonAfter));
-  const int slots = horizon + grace + 1;
+  const int slots = Slots();
   // Agents free by slot k (cumulative), with the variance of that count.
-  std::vector<double> supply(slots, queue.ready), supply_var(slots, 0.0);
-  for (const auto& [e, n] : BySecond(queue.wrapping)) {
-    for (int k = 0; k < slots; ++k) {
-      const double p = estimates.WrapEndsWithin(absl::Seconds(e), absl::Seconds(k));
-      supply[k] += n * p;
-      supply_var[k] += n * p * (1 - p);
-    }
-  }
-  for (const auto& [e, n] : BySecond(queue.talking)) {
-    for (int k = 0; k < slots; ++k) {
-      const double p = estimates.FreeWithin(absl::Seconds(e), absl::Seconds(k));
-      supply[k] += n * p;
-      supply_var[k] += n * p * (1 - p);
-    }
-  }
+  const std::vector<double>& supply = expected.mean;
+  const std::vector<double>& supply_var = expected.var;
   // People answering by slot k from the calls already ringing (and those already waiting).
   std::vector<double> demand(horizon + 1, queue.waiting), demand_var(horizon + 1, 0.0);
   for (const auto& [e, n] : BySecond(queue.ringing)) {
@@ -178,21 +204,16 @@ Decision PredictivePacer::Decide(const QueueView& queue, const Estimates& estima
   const int in_progress = static_cast<int>(queue.ringing.size()) + queue.waiting;
   const int most = std::max(0, static_cast<int>(std::floor(options_.max_level * agents)) -
                                    in_progress - static_cast<int>(queue.talking.size()));
-  // The risk a call may carry is calibrated by what happened: once a minute it moves so that
-  // the recent abandon rate settles at `aim`.
-  if (queue.now >= next_calibration_) {
-    next_calibration_ = queue.now + absl::Minutes(1);
-    const AbandonFigures recent = ledger.Last(queue.now, options_.calibration_window);
-    // The rate is read as if `calibration_prior` answers at the aim came first: a quiet start
-    // (no abandons in a hundred answers) proves little, and moves the risk up only slowly.
-    const double prior = std::max(1.0, options_.calibration_prior);
-    const double r = (static_cast<double>(recent.abandoned) + options_.aim * prior) /
-                     (static_cast<double>(recent.answered) + prior);
-    calibration_ *= std::clamp(std::pow(options_.aim / r, options_.calibration_gain), 0.9, 1.1);
-    calibration_ = std::clamp(calibration_, options_.calibration_range.first,
-                              options_.calibration_range.second);
-  }
-  const double risk = options_.risk * calibration_;
+  // The risk a call may carry: corrected by what the model expected against what happened,
+  // and eased off as the last 24 h near the guard's share of abandons.
+  Calibrate(queue.now, ledger);
+  const double rate_24h = ledger.Last24h(queue.now).Rate();
+  const double ease =
+      options_.guard_cap > options_.ease_from
+          ? std::clamp((options_.guard_cap - rate_24h) / (options_.guard_cap - options_.ease_from),
+                       0.1, 1.0)
+          : 1.0;
+  const double risk = options_.risk * calibration_ * ease;
   const double answered = std::max(1e-9, fresh[horizon]);
   // Room under the guard's share of the 24 h answers, growing by that share of every answer
   // expected.
@@ -215,8 +236,19 @@ Decision PredictivePacer::Decide(const QueueView& queue, const Estimates& estima
   // Never fewer than one call per ready agent with none on the way: those cannot abandon.
   const int progressive = Progressive(queue, "").calls;
   if (n < progressive) {
+    // What the calls beyond the model's choice add is counted all the same.
+    for (int m = n; m < progressive; ++m) expected_abandons += risk_of_next(m);
     n = progressive;
     limit = "one call per ready agent at least";
+  }
+  // Kept per minute for the calibration.
+  if (n > 0) {
+    const absl::Time minute = absl::FromUnixSeconds(absl::ToUnixSeconds(queue.now) / 60 * 60);
+    if (expected_.empty() || expected_.back().minute != minute) {
+      expected_.push_back(Expected{minute});
+    }
+    expected_.back().abandons += expected_abandons;
+    expected_.back().answers += n * fresh[horizon];
   }
   Decision d;
   d.mode = Mode::kPredictive;
@@ -224,15 +256,42 @@ Decision PredictivePacer::Decide(const QueueView& queue, const Estimates& estima
   d.expected_answers = answers(n);
   d.expected_abandons = expected_abandons;
   d.dial_level = static_cast<double>(in_progress + n + queue.talking.size()) / agents;
+  const std::string eased =
+      ease < 1.0
+          ? absl::StrFormat(", eased x%.2f at %.2f%% abandoned in 24 h", ease, 100 * rate_24h)
+          : "";
   d.why = absl::StrFormat(
       "predictive: %d ready, %d talking, %d in wrap-up, %d ringing, %d waiting; answer rate "
       "%.1f%%, talk %.0f s, wrap-up %.0f s; %.1f agents free within %d s; placing %d (held by "
-      "%s, %.1f%% per call): %.2f answers expected, %.3f abandons from the new calls",
+      "%s, %.1f%% per call: the model's bias x%.2f%s): %.2f answers expected, %.3f abandons "
+      "from the new calls",
       queue.ready, queue.talking.size(), queue.wrapping.size(), queue.ringing.size(), queue.waiting,
       100 * estimates.AnswerRate(), absl::ToDoubleSeconds(estimates.MeanTalk()),
       absl::ToDoubleSeconds(estimates.MeanWrap()), supply[slots - 1], horizon, n, limit, 100 * risk,
-      d.expected_answers, d.expected_abandons);
+      calibration_, eased, d.expected_answers, d.expected_abandons);
   return d;
+}
+
+void PredictivePacer::Calibrate(absl::Time now, const AbandonLedger& ledger) {
+  if (now < next_calibration_) return;
+  next_calibration_ = now + absl::Minutes(1);
+  const absl::Time from = now - options_.calibration_window;
+  while (!expected_.empty() && expected_.front().minute < from) expected_.pop_front();
+  double abandons = 0, answers = 0;
+  for (const Expected& e : expected_) {
+    abandons += e.abandons;
+    answers += e.answers;
+  }
+  // Rates rather than counts: the ledger may be that of one of several campaigns the queue
+  // calls for (the one with the least room), and the rates are what the cap is about.
+  const AbandonFigures seen = ledger.Last(now, options_.calibration_window);
+  const double prior = std::max(1.0, options_.calibration_prior);
+  constexpr double kPriorRate = 0.02;
+  const double model = (abandons + kPriorRate * prior) / (answers + prior);
+  const double world = (static_cast<double>(seen.abandoned) + kPriorRate * prior) /
+                       (static_cast<double>(seen.answered) + prior);
+  calibration_ = std::clamp(model / world, options_.calibration_range.first,
+                            options_.calibration_range.second);
 }
 
 Decision VicidialPacer::Decide(const QueueView& queue, const Estimates&,

@@ -6,7 +6,9 @@
 #ifndef SECONDVOICE_LIBS_PACING_PACER_H_
 #define SECONDVOICE_LIBS_PACING_PACER_H_
 
+#include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -30,6 +32,13 @@ struct QueueView {
   std::vector<absl::Duration> ringing;   // per placed call not yet answered: since originate
   int waiting = 0;                       // people who said hello and wait for an agent
   int LoggedIn() const { return ready + static_cast<int>(talking.size() + wrapping.size()); }
+};
+
+// Agents free by each one-second slot from now (cumulative, slot 0 = now), as a pacer expects
+// them: the mean count and its variance.
+struct Supply {
+  std::vector<double> mean;
+  std::vector<double> var;
 };
 
 struct Decision {
@@ -63,25 +72,27 @@ class PredictivePacer final : public Pacer {
     // The most that one more call may add to the abandons expected, per answer it brings,
     // before calibration; the hard cap is kAbandonCap over the rolling 24 h, checked against
     // the ledger on every decision.
-    double risk = 0.02;
-    // The abandon rate the calibration steers the recent past to, under the cap: once a minute
-    // the risk moves by (aim / rate)^gain, by at most 10% a step and within the range (as
-    // multiples of `risk`); the rate is that of the window, read as if `calibration_prior`
-    // (at least 1) answers at the aim came first.
-    double aim = 0.02;
-    absl::Duration calibration_window = absl::Hours(4);
-    double calibration_prior = 300;
-    double calibration_gain = 0.1;
-    std::pair<double, double> calibration_range = {0.3, 3.0};
-    // Live answers in the last 24 h before the abandon rate means anything: progressive until.
+    double risk = 0.03;
+    // The model's bias, corrected: once a minute the risk is multiplied by the abandon rate the
+    // model expected of the calls it placed over the window over the rate that happened, each
+    // read as if `calibration_prior` answers at 2% came first (a quiet start proves little),
+    // within the range. A ratio of the model to the world, not a controller steering to an
+    // aim: it does not swing with the load.
+    absl::Duration calibration_window = absl::Hours(6);
+    double calibration_prior = 250;
+    std::pair<double, double> calibration_range = {0.25, 4.0};
+    // From this abandon rate over the last 24 h the risk eases off, linearly down to a tenth at
+    // `guard_cap`, so that a bad hour slows dialing before the guard below stops it.
+    double ease_from = 0.022;
+    // Live answers in the last 24 h before the abandon rate means anything, and per logged-in
+    // agent (a large queue can lose more calls at once, so it needs more answers to measure
+    // them against): progressive until.
     int min_answered = 100;
+    int min_answered_per_agent = 5;
     // Below these the model is not trusted: progressive.
     int min_agents = 2;
     int min_calls = 40;
     int min_conversations = 30;
-    // Progressive while more than this share of the agents in conversation have talked longer
-    // than 90% of the conversations measured (the measured ones are still the short ones).
-    double max_longer_talks = 0.3;
     // Keeps this many abandons of headroom under the 24 h cap...
     double reserve = 1.0;
     // ...for the calls in progress turning out this many standard deviations worse than
@@ -100,9 +111,35 @@ class PredictivePacer final : public Pacer {
   Decision Decide(const QueueView& queue, const Estimates& estimates,
                   const AbandonLedger& ledger) override;
 
+  // How many one-second slots the model looks at: the horizon and the 2 s grace after it.
+  int Slots() const;
+  // The agents coming free as the estimates expect them.
+  Supply ExpectedSupply(const QueueView& queue, const Estimates& estimates) const;
+  // The same decision with the agents' coming free given rather than estimated (an oracle in a
+  // benchmark that knows when they will be free, to measure what better estimates could buy).
+  // `supply` should have Slots() entries; a shorter one is taken as staying at its last count.
+  Decision DecideWith(const Supply& supply, const QueueView& queue, const Estimates& estimates,
+                      const AbandonLedger& ledger);
+
  private:
+  // Progressive while the model has too little to go on or the 24 h cap has no room.
+  std::optional<Decision> Gate(const QueueView& queue, const Estimates& estimates,
+                               const AbandonLedger& ledger) const;
+  Decision Model(const Supply& supply, const QueueView& queue, const Estimates& estimates,
+                 const AbandonLedger& ledger);
+
+  // Once a minute: the abandon rate the model expected against the ledger's.
+  void Calibrate(absl::Time now, const AbandonLedger& ledger);
+
   const Options options_;
   double calibration_ = 1.0;
+  // What the model expected of the calls it placed, per minute, over the window.
+  struct Expected {
+    absl::Time minute;
+    double abandons = 0;
+    double answers = 0;
+  };
+  std::deque<Expected> expected_;
   absl::Time next_calibration_ = absl::InfinitePast();
 };
 

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -24,8 +25,8 @@ class Shift {
         pacer_(pacer),
         loop_(scenario.start),
         carrier_(&loop_, scenario.carrier, scenario.seed),
-        rng_(telephony::Mix64(scenario.seed ^ 0x5157)),
-        agents_(scenario.agents) {
+        agents_(scenario.agents),
+        oracle_(dynamic_cast<OraclePacer*>(&pacer)) {
     carrier_.SetEventSink([this](const CallEvent& e) { OnEvent(e); });
   }
 
@@ -58,6 +59,14 @@ class Shift {
     absl::Time since;  // in this state
     absl::Time logged_in_at;
     std::string call;
+    absl::Duration wrap;  // after the conversation in progress
+    absl::Time free_at;   // once through talk and wrap-up (known to the oracle only)
+  };
+
+  // A placed call, from origination until it ends or is put through.
+  struct Placed {
+    int64_t lead;
+    telephony::CallFate fate;
   };
 
   bool On() { return loop_.Now() < end_; }
@@ -82,23 +91,84 @@ class Shift {
     }
     for (const auto& [id, at] : ringing_) view.ringing.push_back(view.now - at);
     view.waiting = static_cast<int>(waiting_.size());
+    // Kept until the decision is made: the oracle reads it then.
+    std::optional<Foresight> future;
+    if (oracle_ != nullptr) oracle_->Foresee(future.emplace(Future()));
     const Decision d = pacer_.Decide(view, estimates_, ledger_);
     for (int i = 0; i < d.calls; ++i) Place();
   }
 
-  void Place() {
+  telephony::OriginateRequest Request(int64_t lead) {
     telephony::OriginateRequest r;
-    r.call_id = absl::StrFormat("c%d", next_lead_);
-    r.to = absl::StrFormat("+316%08d", next_lead_);
-    ++next_lead_;
+    r.call_id = absl::StrFormat("c%d", lead);
+    r.to = absl::StrFormat("+316%08d", lead);
     r.caller_id = "+31201234567";
     r.ring_timeout = scenario_.ring_timeout;
     r.kind = telephony::LeadKind::kPassive;
     r.local_hour = absl::ToCivilHour(loop_.Now(), absl::UTCTimeZone()).hour();
+    return r;
+  }
+
+  // The carrier's own draw, repeated: the same seed, request and instant give the same fate.
+  telephony::CallFate Fate(int64_t lead) {
+    return telephony::DrawFate(scenario_.carrier, scenario_.seed, Request(lead), loop_.Now());
+  }
+
+  absl::Duration WrapOf(int64_t lead) const {
+    telephony::Random rng(telephony::Mix64(scenario_.seed ^ 0x5157 ^ telephony::Mix64(lead)));
+    return rng.Sample(scenario_.carrier.wrap);
+  }
+
+  void Place() {
+    const int64_t lead = next_lead_++;
+    const telephony::OriginateRequest r = Request(lead);
     if (carrier_.Originate(r).ok()) {
       ringing_[r.call_id] = loop_.Now();
+      // The fate is the carrier's to know; only an oracle is told it.
+      placed_[r.call_id] = Placed{lead, oracle_ != nullptr ? Fate(lead) : telephony::CallFate{}};
       ++calls_;
     }
+  }
+
+  Foresight::Answer AnswerOf(const telephony::CallFate& fate, absl::Time at, int64_t lead) const {
+    return Foresight::Answer{at, at + std::min(kAbandonAfter, fate.patience),
+                             fate.talk + WrapOf(lead)};
+  }
+
+  Foresight Future() {
+    Foresight f;
+    f.now = loop_.Now();
+    for (const Agent& a : agents_) {
+      switch (a.state) {
+        case Agent::kReady:
+          f.free_at.push_back(f.now);
+          break;
+        case Agent::kTalking:
+        case Agent::kWrap:
+          f.free_at.push_back(a.free_at);
+          break;
+        case Agent::kOff:
+          break;
+      }
+    }
+    for (const std::string& id : waiting_) {
+      const Placed& p = placed_.at(id);
+      f.answers.push_back(AnswerOf(p.fate, answered_when_.at(id), p.lead));
+    }
+    for (const auto& [id, at] : ringing_) {
+      const Placed& p = placed_.at(id);
+      if (p.fate.kind != telephony::CallFate::Kind::kPerson) continue;
+      f.answers.push_back(AnswerOf(p.fate, at + scenario_.carrier.setup + p.fate.ring, p.lead));
+    }
+    std::sort(f.answers.begin(), f.answers.end(),
+              [](const Foresight::Answer& a, const Foresight::Answer& b) { return a.at < b.at; });
+    f.next = [this, now = f.now](int i) -> std::optional<Foresight::Answer> {
+      const int64_t lead = next_lead_ + i;
+      const telephony::CallFate fate = Fate(lead);
+      if (fate.kind != telephony::CallFate::Kind::kPerson) return std::nullopt;
+      return AnswerOf(fate, now + scenario_.carrier.setup + fate.ring, lead);
+    };
+    return f;
   }
 
   void Resolved(const std::string& id, bool person) {
@@ -106,6 +176,7 @@ class Shift {
     if (it == ringing_.end()) return;
     estimates_.OnCallResolved(loop_.Now() - it->second, person);
     ringing_.erase(it);
+    if (!person) placed_.erase(id);
   }
 
   Agent* LongestReady() {
@@ -123,6 +194,11 @@ class Shift {
     agent.state = Agent::kTalking;
     agent.since = loop_.Now();
     agent.call = call;
+    if (auto it = placed_.find(call); it != placed_.end()) {
+      agent.wrap = WrapOf(it->second.lead);
+      agent.free_at = agent.since + it->second.fate.talk + agent.wrap;
+      placed_.erase(it);
+    }
     talking_[call] = &agent;
   }
 
@@ -180,6 +256,7 @@ class Shift {
   // Counted at the instant the customer answered, as the answer itself was, so that a window
   // never holds an abandon without its answer.
   void Abandon(const std::string& call) {
+    placed_.erase(call);
     ++abandoned_;
     const absl::Time at = answered_when_[call];
     answered_when_.erase(call);
@@ -193,7 +270,7 @@ class Shift {
     talk_s_ += absl::ToDoubleSeconds(talk);
     ++conversations_;
     estimates_.OnTalkEnded(talk);
-    const absl::Duration wrap = rng_.Sample(scenario_.carrier.wrap);
+    const absl::Duration wrap = agent.wrap;
     wrap_s_ += absl::ToDoubleSeconds(wrap);
     agent.state = Agent::kWrap;
     agent.since = now;
@@ -247,8 +324,8 @@ class Shift {
   Pacer& pacer_;
   telephony::VirtualLoop loop_;
   telephony::SimulatedCarrier carrier_;
-  telephony::Random rng_;
   std::vector<Agent> agents_;
+  OraclePacer* const oracle_;  // when the pacer is shown the future
   Estimates estimates_;
   AbandonLedger ledger_;
   absl::Time end_;
@@ -256,6 +333,8 @@ class Shift {
   absl::flat_hash_map<std::string, absl::Time> ringing_;
   std::deque<std::string> waiting_;
   absl::flat_hash_map<std::string, Agent*> talking_;
+  // Calls not yet put through or ended: their leads, and for an oracle their fates.
+  absl::flat_hash_map<std::string, Placed> placed_;
   absl::flat_hash_map<std::string, absl::Time> answered_when_;  // of calls waiting for an agent
   std::vector<absl::Time> answered_at_, abandoned_at_;
   int64_t calls_ = 0, answered_ = 0, abandoned_ = 0, conversations_ = 0, connects_ = 0;

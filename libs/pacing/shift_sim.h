@@ -5,7 +5,10 @@
 #define SECONDVOICE_LIBS_PACING_SHIFT_SIM_H_
 
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/time/time.h"
 #include "libs/pacing/pacer.h"
@@ -44,6 +47,35 @@ struct ShiftResult {
   double mean_wait_s = 0;        // an agent's wait from ready to a connected customer
 };
 
+// What the simulator knows of the future: every call's fate is drawn before it rings and every
+// wrap-up from the call it follows. Only an oracle pacer in a benchmark sees it, to measure how
+// much talk any pacing could get from the carrier; a real dialer never has it.
+struct Foresight {
+  struct Answer {
+    absl::Time at;          // the person says hello
+    absl::Time deadline;    // they are abandoned unless an agent takes them before this
+    absl::Duration handle;  // talk and the wrap-up after it: the agent is busy this long
+  };
+  absl::Time now;
+  // Per logged-in agent: when it is free if it gets no other call first (now when ready; the
+  // end of its conversation and wrap-up otherwise).
+  std::vector<absl::Time> free_at;
+  // The people who answered and wait for an agent, and those who will answer calls already
+  // placed, in time order.
+  std::vector<Answer> answers;
+  // The i-th lead after those already called (from 0), were it called now: its answer, if a
+  // person will say hello.
+  std::function<std::optional<Answer>(int i)> next;
+};
+
+// A pacer that is shown the future before each decision (benchmarks only).
+class OraclePacer : public Pacer {
+ public:
+  virtual void Foresee(const Foresight& future) = 0;
+};
+
+// Wrap-ups are drawn from the seed and the lead, like the carrier's fates: each pacer meets the
+// same customers with the same conversations and the same wrap-ups after them.
 ShiftResult SimulateShift(const ShiftScenario& scenario, Pacer& pacer);
 
 // The worst abandoned/answered ratio over any window of `window` that ends by `until` (times in

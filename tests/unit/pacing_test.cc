@@ -22,6 +22,7 @@ namespace secondvoice::pacing {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::StartsWith;
 
 // Monday 2026-11-02 10:00 UTC.
@@ -29,6 +30,10 @@ const absl::Time kT0 =
     absl::FromCivil(absl::CivilSecond(2026, 11, 2, 10, 0, 0), absl::UTCTimeZone());
 
 absl::Duration S(double seconds) { return absl::Seconds(seconds); }
+
+std::vector<absl::Duration> Times(int n, absl::Duration each) {
+  return std::vector<absl::Duration>(n, each);
+}
 
 // ---- DurationBins ----
 
@@ -184,6 +189,51 @@ TEST(Estimates, FreeWithinAllowsForTheWrapUp) {
   EXPECT_DOUBLE_EQ(e.FreeWithin(S(130), S(21)), 1.0 - std::exp(-1.0 / 90));
 }
 
+// ---- Survival ----
+
+DurationBins Ended(std::initializer_list<double> seconds) {
+  DurationBins b(absl::Minutes(10));
+  for (double s : seconds) b.Add(S(s));
+  return b;
+}
+
+TEST(Survival, WithNothingRunningItIsTheEndedOnes) {
+  const Survival s(Ended({60, 70, 80, 90, 100}), {});
+  EXPECT_DOUBLE_EQ(s.Beyond(S(50)), 1.0);
+  EXPECT_DOUBLE_EQ(s.Beyond(S(75)), 3.0 / 5);
+  EXPECT_DOUBLE_EQ(s.EndsWithin(S(50), S(40)), 4.0 / 5);
+  EXPECT_DOUBLE_EQ(s.EndsWithin(S(70), S(20)), 2.0 / 3);
+  // Past the last one that ended: a memoryless tail with their mean (80 s).
+  EXPECT_DOUBLE_EQ(s.EndsWithin(S(150), S(40)), 1.0 - std::exp(-40.0 / 80));
+  // Nothing ended yet: nothing is known to end.
+  EXPECT_DOUBLE_EQ(Survival(Ended({}), {S(30)}).EndsWithin(S(10), S(60)), 0.0);
+}
+
+TEST(Survival, RunningDurationsLastAtLeastAsLongAsTheyHave) {
+  // Five still running at 300 s: of the ten, each ended one leaves fewer at risk.
+  const Survival s(Ended({60, 70, 80, 90, 100}), Times(5, S(300)));
+  EXPECT_DOUBLE_EQ(s.Beyond(S(60)), 9.0 / 10);
+  EXPECT_DOUBLE_EQ(s.Beyond(S(100)), 5.0 / 10);
+  EXPECT_DOUBLE_EQ(s.EndsWithin(S(50), S(40)), 4.0 / 10);
+  // One running at 65 s leaves the risk set after it.
+  const Survival t(Ended({60, 70, 80, 90, 100}), {S(65)});
+  EXPECT_DOUBLE_EQ(t.Beyond(S(60)), 5.0 / 6);
+  EXPECT_DOUBLE_EQ(t.Beyond(S(70)), 5.0 / 6 * 3 / 4);
+}
+
+TEST(Estimates, FreeWithinFromASurvivalAllowsForTheWrapUp) {
+  Estimates e;
+  for (int i = 0; i < 5; ++i) e.OnWrapEnded(S(20));
+  for (double t : {60, 70, 80, 90, 100}) e.OnTalkEnded(S(t));
+  const Survival none = e.TalkSurvival({});
+  const Survival running = e.TalkSurvival(Times(5, S(300)));
+  // Talking for 50 s, free within 60 s if the talk ends within 40 s.
+  EXPECT_DOUBLE_EQ(e.FreeWithin(none, S(50), S(60)), 4.0 / 5);
+  EXPECT_DOUBLE_EQ(e.FreeWithin(none, S(50), S(60)), e.FreeWithin(S(50), S(60)));
+  EXPECT_DOUBLE_EQ(e.FreeWithin(running, S(50), S(60)), 4.0 / 10);
+  EXPECT_DOUBLE_EQ(e.FreeWithin(running, S(50), S(20)), 0.0);
+}
+
 // ---- AbandonLedger ----
 
 TEST(AbandonLedger, TheDayWindowExcludesOlderMinutes) {
@@ -268,10 +318,6 @@ TEST(AbandonLedger, LateEventsLandInTheirOwnMinute) {
 }
 
 // ---- Pacers ----
-
-std::vector<absl::Duration> Times(int n, absl::Duration each) {
-  return std::vector<absl::Duration>(n, each);
-}
 
 // A queue's recent history: every third of 400 calls answered by a person after 5-10 s, the rest
 // resolved after 20-25 s; conversations of 100-150 s; wrap-ups of 20-30 s.
@@ -386,7 +432,7 @@ TEST(PredictivePacer, NoHeadroomInTheLedgerFallsBackToProgressive) {
 PredictivePacer::Options Loose(double risk = 0.02) {
   PredictivePacer::Options o;
   o.risk = risk;
-  o.calibration_gain = 0;
+  o.calibration_range = {1.0, 1.0};
   return o;
 }
 
@@ -418,23 +464,31 @@ TEST(PredictivePacer, ALowerRiskPlacesFewerCalls) {
   EXPECT_THAT(tight.why, HasSubstr("the risk per call"));
 }
 
-TEST(PredictivePacer, WaitsWhileOnlyTheShortConversationsHaveEnded) {
-  // Ample() measured talks of 100-150 s. Four of ten agents talking for 5 minutes say the
-  // measured ones are the short ones.
-  QueueView q;
-  q.now = kT0;
-  q.ready = 2;
-  q.talking = Times(6, S(60));
-  for (int i = 0; i < 4; ++i) q.talking.push_back(S(300));
-  Decision d = PredictivePacer(Loose()).Decide(q, Ample(), Roomy());
-  EXPECT_EQ(d.mode, Mode::kProgressive);
-  EXPECT_EQ(d.calls, 2);
-  EXPECT_THAT(d.why, HasSubstr("talk times still being learned"));
-  // One of ten is what a representative sample leaves.
-  q.talking = Times(9, S(60));
-  q.talking.push_back(S(300));
-  d = PredictivePacer(Loose()).Decide(q, Ample(), Roomy());
-  EXPECT_EQ(d.mode, Mode::kPredictive);
+// Early in a shift only the short conversations have ended: the ones still running say how
+// long the others last, so agents in conversation are expected free later than the ended ones
+// alone would say.
+TEST(PredictivePacer, ConversationsStillRunningCountAsLastingLonger) {
+  Estimates e;
+  for (int i = 0; i < 400; ++i) e.OnCallResolved(S(i % 3 == 0 ? 7 : 22), i % 3 == 0);
+  for (double t : {60, 70, 80, 90, 100}) e.OnTalkEnded(S(t));
+  for (int i = 0; i < 30; ++i) e.OnWrapEnded(S(20));
+  QueueView short_only;
+  short_only.now = kT0;
+  short_only.talking = Times(5, S(50));
+  QueueView with_long = short_only;
+  for (int i = 0; i < 15; ++i) with_long.talking.push_back(S(300));
+  const PredictivePacer p;
+  const Supply a = p.ExpectedSupply(short_only, e);
+  const Supply b = p.ExpectedSupply(with_long, e);
+  ASSERT_EQ(static_cast<int>(a.mean.size()), p.Slots());
+  const int last = p.Slots() - 1;
+  // The fifteen past every ended conversation get a memoryless tail with the mean talk (80 s)
+  // after the mean wrap-up (20 s); what is left is the five at 50 s, now less likely free.
+  const double long_ones = 15 * (1 - std::exp(-(last - 20) / 80.0));
+  EXPECT_GT(a.mean[last], 0.5);
+  EXPECT_LT(b.mean[last] - long_ones, a.mean[last] - 0.5);
+  // Nobody is free before the wrap-up after a conversation could be over.
+  EXPECT_DOUBLE_EQ(b.mean[10], 0.0);
 }
 
 TEST(PredictivePacer, CallsAlreadyRingingCountAsDemand) {
@@ -500,12 +554,20 @@ TEST(PredictivePacer, ARateMeasuredFromFewAnswersIsTrustedLess) {
   EXPECT_LT(unsure.calls, sure.calls);
 }
 
-// Once a minute the risk a call may carry moves with the abandons of the last hours: more calls
-// when they stayed under the aim, fewer when they went over it.
-TEST(PredictivePacer, TheRiskFollowsTheAbandonsThatHappened) {
+// The factor the why of a predictive decision gives for the model's bias.
+double Bias(const Decision& d) {
+  const std::string::size_type at = d.why.find("bias x");
+  if (at == std::string::npos) return -1;
+  return std::stod(d.why.substr(at + 6));
+}
+
+// Once a minute the risk a call may carry is corrected by the abandons the model expected of the
+// calls it placed against those that happened: more calls when fewer happened, fewer when more
+// did.
+TEST(PredictivePacer, TheRiskIsCorrectedByWhatTheModelExpectedAgainstWhatHappened) {
   const QueueView q = AllAboutToFinish();
   // Many clean answers earlier in the 24 h, so that the cap has room either way, and 1,000 in
-  // the last hour with 0.5% or 2.8% abandoned.
+  // the last hour with none or 28 abandoned.
   auto ledger = [](int abandoned) {
     AbandonLedger l;
     for (int i = 0; i < 5000; ++i) l.OnAnswered(kT0 - absl::Hours(10));
@@ -513,27 +575,115 @@ TEST(PredictivePacer, TheRiskFollowsTheAbandonsThatHappened) {
     for (int i = 0; i < abandoned; ++i) l.OnAbandoned(kT0 - absl::Hours(1));
     return l;
   };
-  const AbandonLedger calm = ledger(5), rough = ledger(28);
+  const AbandonLedger calm = ledger(0), rough = ledger(28);
   PredictivePacer::Options o;
   PredictivePacer after_calm(o), after_rough(o);
-  // What the uncalibrated risk places.
+  // What the uncorrected risk places.
   const int first = PredictivePacer(Loose(o.risk)).Decide(q, Ample(), calm).calls;
   ASSERT_EQ(first, PredictivePacer(Loose(o.risk)).Decide(q, Ample(), rough).calls);
+  // Two hours of decisions every ten seconds, each expecting a little of an abandon.
   Decision c, r;
-  for (int m = 0; m <= 30; ++m) {
+  for (int t = 0; t <= 720; ++t) {
     QueueView later = q;
-    later.now = kT0 + absl::Minutes(m);
+    later.now = kT0 + absl::Seconds(10 * t);
     c = after_calm.Decide(later, Ample(), calm);
     r = after_rough.Decide(later, Ample(), rough);
   }
+  ASSERT_GT(c.expected_abandons, 0.005);
   EXPECT_GT(c.calls, first);
   EXPECT_LT(r.calls, first);
+  EXPECT_GT(Bias(c), 2.0) << c.why;
+  EXPECT_LT(Bias(r), 1.0) << r.why;
   EXPECT_THAT(r.why, HasSubstr("the risk per call"));
   // Once a minute, not on every decision: within the minute the same queue gets the same call.
   QueueView again = q;
-  again.now = kT0 + absl::Minutes(30) + absl::Seconds(20);
+  again.now = kT0 + absl::Hours(2) + absl::Seconds(20);
   EXPECT_EQ(after_rough.Decide(again, Ample(), rough).calls, r.calls);
   EXPECT_EQ(after_rough.Decide(again, Ample(), rough).calls, r.calls);
+}
+
+// The ledger may be that of one of several campaigns a queue calls for: the calibration compares
+// rates, so a ledger with half the answers and half the abandons says about the same.
+TEST(PredictivePacer, TheCorrectionComparesRatesNotCounts) {
+  const QueueView q = AllAboutToFinish();
+  auto ledger = [](int answered, int abandoned) {
+    AbandonLedger l;
+    for (int i = 0; i < answered; ++i) l.OnAnswered(kT0 - absl::Hours(1));
+    for (int i = 0; i < abandoned; ++i) l.OnAbandoned(kT0 - absl::Hours(1));
+    return l;
+  };
+  const AbandonLedger all = ledger(6000, 60), half = ledger(3000, 30);
+  PredictivePacer a, b;
+  Decision da, db;
+  for (int t = 0; t <= 720; ++t) {
+    QueueView later = q;
+    later.now = kT0 + absl::Seconds(10 * t);
+    da = a.Decide(later, Ample(), all);
+    db = b.Decide(later, Ample(), half);
+  }
+  EXPECT_NEAR(Bias(da), Bias(db), 0.1 * Bias(da)) << da.why << "\n" << db.why;
+}
+
+// As the last 24 h near the guard's share of abandons, each call may carry less risk, before the
+// guard stops predictive dialing altogether.
+TEST(PredictivePacer, TheRiskEasesOffAsThe24hRateNearsTheGuard) {
+  const QueueView q = AllAboutToFinish();
+  auto ledger = [](int abandoned) {
+    AbandonLedger l;
+    for (int i = 0; i < 10000; ++i) l.OnAnswered(kT0 - absl::Hours(10));
+    for (int i = 0; i < abandoned; ++i) l.OnAbandoned(kT0 - absl::Hours(10));
+    return l;
+  };
+  const Decision calm = PredictivePacer(Loose()).Decide(q, Ample(), ledger(100));  // 1%
+  const Decision near = PredictivePacer(Loose()).Decide(q, Ample(), ledger(245));  // 2.45%
+  EXPECT_EQ(near.mode, Mode::kPredictive);
+  EXPECT_LT(near.calls, calm.calls);
+  EXPECT_THAT(near.why, HasSubstr("eased"));
+  EXPECT_THAT(calm.why, Not(HasSubstr("eased")));
+}
+
+// A large queue can lose many calls at once: it needs more answers in the last 24 h to measure
+// its abandons against before it dials ahead.
+TEST(PredictivePacer, ALargeQueueWaitsForMoreAnswers) {
+  QueueView q;
+  q.now = kT0;
+  q.ready = 10;
+  q.wrapping = Times(90, S(25));
+  AbandonLedger some;
+  for (int i = 0; i < 300; ++i) some.OnAnswered(kT0 - absl::Hours(1));
+  Decision d = PredictivePacer(Loose()).Decide(q, Ample(), some);
+  EXPECT_EQ(d.mode, Mode::kProgressive);
+  EXPECT_THAT(d.why, HasSubstr("needs 500"));
+  // Ten agents need the 100 of any queue.
+  d = PredictivePacer(Loose()).Decide(AllAboutToFinish(), Ample(), some);
+  EXPECT_EQ(d.mode, Mode::kPredictive);
+}
+
+// The same model with the agents' coming free given: agents certainly free within seconds take
+// more calls than agents who will not be free within the horizon.
+TEST(PredictivePacer, DecidesWithTheSupplyGiven) {
+  const QueueView q = AllAboutToFinish();
+  PredictivePacer p(Loose());
+  Supply soon, never;
+  for (int k = 0; k < p.Slots(); ++k) {
+    soon.mean.push_back(k >= 3 ? 10 : 0);
+    never.mean.push_back(0);
+  }
+  soon.var.assign(p.Slots(), 0.0);
+  never.var.assign(p.Slots(), 0.0);
+  const Decision a = p.DecideWith(soon, q, Ample(), Roomy());
+  const Decision b = p.DecideWith(never, q, Ample(), Roomy());
+  EXPECT_EQ(a.mode, Mode::kPredictive);
+  EXPECT_GT(a.calls, 5);
+  EXPECT_EQ(b.calls, 0);
+  // A shorter supply stays at its last count: ten free from now on.
+  Supply ten_now;
+  ten_now.mean = {10};
+  const Decision c = p.DecideWith(ten_now, q, Ample(), Roomy());
+  EXPECT_EQ(c.mode, Mode::kPredictive);
+  EXPECT_GE(c.calls, a.calls);
+  // The gates hold as they do for Decide.
+  EXPECT_EQ(p.DecideWith(soon, q, Ample(), AbandonLedger()).mode, Mode::kProgressive);
 }
 
 QueueView Active(absl::Time now, int ready, int talking, int waiting = 0, int ringing = 0) {
@@ -797,6 +947,52 @@ TEST(SimulateShift, EveryAnsweredCallIsTalkedToOrAbandoned) {
     // One day fits in one 24 h window, which holds every abandon.
     EXPECT_GE(r.worst_24h_abandon, r.abandon_rate);
   }
+}
+
+// Progressive pacing by an oracle: it checks what it is shown against the queue, and counts the
+// people the foresight says its calls will reach.
+class Foreseeing final : public OraclePacer {
+ public:
+  absl::string_view name() const override { return "foreseeing"; }
+  void Foresee(const Foresight& future) override { future_ = &future; }
+  Decision Decide(const QueueView& queue, const Estimates& estimates,
+                  const AbandonLedger& ledger) override {
+    Decision d = progressive_.Decide(queue, estimates, ledger);
+    EXPECT_NE(future_, nullptr) << "shown before every decision";
+    if (future_ == nullptr) return d;
+    const Foresight& f = *future_;
+    future_ = nullptr;
+    EXPECT_EQ(f.now, queue.now);
+    EXPECT_EQ(static_cast<int>(f.free_at.size()), queue.LoggedIn());
+    EXPECT_GE(std::count(f.free_at.begin(), f.free_at.end(), queue.now), queue.ready);
+    for (absl::Time t : f.free_at) EXPECT_GE(t, queue.now);
+    for (const Foresight::Answer& a : f.answers) {
+      EXPECT_LT(a.at, a.deadline);
+      EXPECT_GE(a.handle, S(5)) << "talk is at least 5 s";
+    }
+    for (int i = 0; i < d.calls; ++i) foreseen_ += f.next(i).has_value();
+    return d;
+  }
+  int foreseen() const { return foreseen_; }
+
+ private:
+  ProgressivePacer progressive_;
+  const Foresight* future_ = nullptr;
+  int foreseen_ = 0;
+};
+
+TEST(SimulateShift, AnOracleIsShownTheFutureThatHappens) {
+  Foreseeing oracle;
+  const ShiftResult r = SimulateShift(Short(), oracle);
+  EXPECT_EQ(r.pacer, "foreseeing");
+  EXPECT_GT(r.answered, 10);
+  EXPECT_EQ(oracle.foreseen(), r.answered) << "every call's fate is known before it rings";
+  EXPECT_EQ(r.abandoned, 0);
+  // Progressive pacing with foresight is still progressive pacing: the same shift.
+  ProgressivePacer plain;
+  const ShiftResult p = SimulateShift(Short(), plain);
+  EXPECT_EQ(r.calls, p.calls);
+  EXPECT_EQ(r.talk_s, p.talk_s);
 }
 
 // Agents still waiting for a call when the shift ends log out at its end.
