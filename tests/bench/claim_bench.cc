@@ -37,46 +37,17 @@ void Exec(store::PgConn& conn, const std::string& sql) {
   if (absl::Status s = conn.ExecScript(sql); !s.ok()) Die(sql.substr(0, 80), s);
 }
 
-// Leads [from, to] with one mobile number each, in the one campaign, due now. One lead in a
-// hundred has no lawful basis and one in two thousand objected: the engine lets go of those.
+// Leads [from, to] with one mobile number each over the kDealers dealers, in the one campaign,
+// due now; see testing::PopulateBenchLeads.
 void Populate(store::PgConn& conn, int64_t from, int64_t to) {
-  constexpr int64_t kChunk = 500000;
-  for (int64_t lo = from; lo <= to; lo += kChunk) {
-    const int64_t hi = std::min(to, lo + kChunk - 1);
-    const std::string range = absl::StrCat("generate_series(", lo, ", ", hi, ") g");
-    const std::string dealer = "'d' || lpad(((g % 500) + 1)::text, 3, '0')";
-    Exec(conn,
-         absl::StrCat("INSERT INTO leads (id, dealer_id, campaign_id, kind, origin, first_name,"
-                      " consent_basis, consent_given_at) SELECT g, ",
-                      dealer,
-                      ", 1, 'passive', 'list_import', 'Klant',"
-                      " CASE WHEN g % 100 = 42 THEN 'none' ELSE 'opt_in' END,"
-                      " '2025-05-12 00:00:00+02' FROM ",
-                      range));
-    Exec(conn, absl::StrCat("INSERT INTO contact_routes (lead_id, position, channel, raw_value,"
-                            " normalized_value, phone_type, usable) SELECT g, 0, 'phone',"
-                            " '06' || (10000000 + g), '+316' || (10000000 + g), 'mobile', true"
-                            " FROM ",
-                            range));
-    // The schedule row with its copy of the lead's facts, as imports write it.
-    Exec(conn, absl::StrCat("INSERT INTO lead_schedule (lead_id, campaign_id, dealer_id, rank,"
-                            " due_at, claimable_at, consent_basis, consent_given_at, first_name,"
-                            " routes, route_values) SELECT g, 1, ",
-                            dealer,
-                            ", 3, now() - interval '1 hour', now() - interval '1 hour',"
-                            " CASE WHEN g % 100 = 42 THEN 'none' ELSE 'opt_in' END,"
-                            " '2025-05-12 00:00:00+02', 'Klant',"
-                            " 'phone' || chr(31) || '+316' || (10000000 + g) || chr(31) ||"
-                            " 'mobile' || chr(31) || 'true' || chr(31) || 'false',"
-                            " ARRAY['+316' || (10000000 + g)] FROM ",
-                            range));
-    Exec(conn, absl::StrCat("INSERT INTO suppressions (dealer_id, channel, value, reason)"
-                            " SELECT NULL, 'all', '+316' || (10000000 + g), 'objection' FROM ",
-                            range, " WHERE g % 2000 = 7"));
-    std::cerr << "  " << hi << " leads\r" << std::flush;
-  }
-  Exec(conn, absl::StrCat("SELECT setval('leads_id_seq', ", to, ")"));
-  Exec(conn, "VACUUM ANALYZE leads, contact_routes, lead_schedule, suppressions");
+  const absl::Status s = testing::PopulateBenchLeads(
+      conn, {.from = from,
+             .to = to,
+             .dealers = kDealers,
+             .mobile = true,
+             .chunk = 500'000,
+             .progress = [](int64_t hi) { std::cerr << "  " << hi << " leads\r" << std::flush; }});
+  if (!s.ok()) Die("populating leads", s);
   std::cerr << "\n";
 }
 

@@ -579,6 +579,27 @@ void SetUpShiftWorld(const std::shared_ptr<grpc::Channel>& channel, int crm_port
   }
 }
 
+// What a shift runs against once the daemon serves: its address, a channel to it, the example
+// CRM the dealers hand over to, and the campaign the lists are imported into.
+struct ShiftSetup {
+  std::string addr;
+  std::shared_ptr<grpc::Channel> channel;
+  std::unique_ptr<example_crm::ExampleCrmServer> crm;
+  int64_t list_campaign = 0;
+};
+
+// Waits for a started daemon to serve, starts the CRM and sets up the world of the shift. It
+// asserts, so the caller returns on HasFatalFailure().
+void SetUpShift(Daemon& daemon, const std::string& dir, ShiftSetup* setup) {
+  setup->addr = daemon.WaitForAddress(absl::Seconds(60));
+  ASSERT_FALSE(setup->addr.empty()) << "the daemon never wrote its port";
+  setup->channel = Dial(setup->addr);
+  ASSERT_TRUE(SchedulerHarness::WaitForHealth(setup->channel, true, absl::Seconds(30)));
+  setup->crm = StartCrm(dir);
+  ASSERT_NE(setup->crm, nullptr);
+  SetUpShiftWorld(setup->channel, setup->crm->port(), &setup->list_campaign);
+}
+
 std::string Describe(const cadence::Progress& p) {
   return absl::StrCat("calls ", p.calls.attempts, " on ", p.calls.days, " days (dayparts ",
                       p.calls.dayparts, "), messages ", p.messages.attempts, ", dialogue ",
@@ -954,26 +975,20 @@ TEST(Crash, ADaemonKilledAtRandomDuringAShiftLosesNothing) {
   const std::string dir = TempDir();
   auto daemon = std::make_unique<Daemon>(
       url, dir, std::vector<std::string>{kHandoverDeadlineFlag, kQuickCarrierFlag});
-  const std::string addr = daemon->WaitForAddress(absl::Seconds(60));
-  ASSERT_FALSE(addr.empty()) << "the daemon never wrote its port";
-  auto channel = Dial(addr);
-  ASSERT_TRUE(SchedulerHarness::WaitForHealth(channel, true, absl::Seconds(30)));
-  std::unique_ptr<example_crm::ExampleCrmServer> crm = StartCrm(dir);
-  ASSERT_NE(crm, nullptr);
-  int64_t list_campaign = 0;
-  SetUpShiftWorld(channel, crm->port(), &list_campaign);
+  ShiftSetup setup;
+  SetUpShift(*daemon, dir, &setup);
   if (HasFatalFailure()) return;
   // The CRM stores a handover at once and answers a moment later, so that some kills fall
   // between the two and the restarted daemon delivers again: the CRM must keep one.
   pb::SetBehaviourRequest slow;
   slow.set_delay_ms(200);
-  ASSERT_THAT(crm->crm().SetBehaviour(slow), IsOk());
+  ASSERT_THAT(setup.crm->crm().SetBehaviour(slow), IsOk());
 
   // Every restart listens where the clients already connect (a later --listen wins).
   const std::vector<std::string> flags = {kHandoverDeadlineFlag, kQuickCarrierFlag,
-                                          absl::StrCat("--listen=", addr)};
+                                          absl::StrCat("--listen=", setup.addr)};
   const absl::Time started = absl::Now();
-  Shift shift(addr, seed, list_campaign);
+  Shift shift(setup.addr, seed, setup.list_campaign);
   shift.Start();
   for (int round = 1; round <= rounds; ++round) {
     const absl::Duration up = absl::Milliseconds(std::uniform_int_distribution<>(200, 1500)(rng));
@@ -983,8 +998,8 @@ TEST(Crash, ADaemonKilledAtRandomDuringAShiftLosesNothing) {
     absl::SleepFor(down);
     const absl::Time restarted = absl::Now();
     daemon = std::make_unique<Daemon>(url, dir, flags);
-    ASSERT_EQ(daemon->WaitForAddress(absl::Seconds(60)), addr) << "round " << round;
-    ASSERT_TRUE(SchedulerHarness::WaitForHealth(channel, true, absl::Seconds(30)))
+    ASSERT_EQ(daemon->WaitForAddress(absl::Seconds(60)), setup.addr) << "round " << round;
+    ASSERT_TRUE(SchedulerHarness::WaitForHealth(setup.channel, true, absl::Seconds(30)))
         << "round " << round;
     std::printf("[crash] round %d: killed after %lld ms up, %lld ms down, serving %lld ms later\n",
                 round, static_cast<long long>(absl::ToInt64Milliseconds(up)),
@@ -1004,9 +1019,9 @@ TEST(Crash, ADaemonKilledAtRandomDuringAShiftLosesNothing) {
       shift.customers().size(), shift.resent_imports(), shift.follow_ups().size(),
       shift.duplicate_follow_ups());
 
-  ExpectNothingLost(shift, url, crm->crm());
+  ExpectNothingLost(shift, url, setup.crm->crm());
   EXPECT_EQ(daemon->Terminate(absl::Seconds(15)), 0);
-  crm.reset();
+  setup.crm.reset();
   std::system(absl::StrCat("rm -rf ", dir).c_str());
 }
 
@@ -1020,30 +1035,24 @@ TEST(Crash, PostgresRestartedDuringAShiftGivesUnavailableAndLosesNothing) {
   ASSERT_THAT(url, IsOk());
   const std::string dir = TempDir();
   Daemon daemon(*url, dir, {kHandoverDeadlineFlag, kQuickCarrierFlag});
-  const std::string addr = daemon.WaitForAddress(absl::Seconds(60));
-  ASSERT_FALSE(addr.empty()) << "the daemon never wrote its port";
-  auto channel = Dial(addr);
-  ASSERT_TRUE(SchedulerHarness::WaitForHealth(channel, true, absl::Seconds(30)));
-  std::unique_ptr<example_crm::ExampleCrmServer> crm = StartCrm(dir);
-  ASSERT_NE(crm, nullptr);
-  int64_t list_campaign = 0;
-  SetUpShiftWorld(channel, crm->port(), &list_campaign);
+  ShiftSetup setup;
+  SetUpShift(daemon, dir, &setup);
   if (HasFatalFailure()) return;
 
-  Shift shift(addr, seed, list_campaign);
+  Shift shift(setup.addr, seed, setup.list_campaign);
   shift.Start();
   absl::SleepFor(absl::Milliseconds(1500));
   ASSERT_THAT((*pg)->Kill(), IsOk());
   const absl::Time down = absl::Now();
-  ExpectUnavailable(channel, list_campaign, /*noticed=*/false);
-  EXPECT_TRUE(SchedulerHarness::WaitForHealth(channel, false, absl::Seconds(10)))
+  ExpectUnavailable(setup.channel, setup.list_campaign, /*noticed=*/false);
+  EXPECT_TRUE(SchedulerHarness::WaitForHealth(setup.channel, false, absl::Seconds(10)))
       << "health never went NOT_SERVING";
   const absl::Time noticed = absl::Now();
-  ExpectUnavailable(channel, list_campaign, /*noticed=*/true);
+  ExpectUnavailable(setup.channel, setup.list_campaign, /*noticed=*/true);
   absl::SleepFor(absl::Seconds(2));
   const absl::Time restarting = absl::Now();
   ASSERT_THAT((*pg)->Restart(), IsOk());
-  EXPECT_TRUE(SchedulerHarness::WaitForHealth(channel, true, absl::Seconds(20)))
+  EXPECT_TRUE(SchedulerHarness::WaitForHealth(setup.channel, true, absl::Seconds(20)))
       << "the daemon did not recover by itself";
   const absl::Time recovered = absl::Now();
   std::printf("[crash] PostgreSQL down %.1f s; the daemon served again %.1f s after it was back\n",
@@ -1076,9 +1085,9 @@ TEST(Crash, PostgresRestartedDuringAShiftGivesUnavailableAndLosesNothing) {
     EXPECT_TRUE(recovered_methods.count(method)) << method << " never succeeded after the outage";
   }
 
-  ExpectNothingLost(shift, *url, crm->crm());
+  ExpectNothingLost(shift, *url, setup.crm->crm());
   EXPECT_EQ(daemon.Terminate(absl::Seconds(15)), 0);
-  crm.reset();
+  setup.crm.reset();
   std::system(absl::StrCat("rm -rf ", dir).c_str());
 }
 

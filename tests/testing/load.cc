@@ -96,49 +96,6 @@ constexpr char kCampaigns[] =
 
 std::string Dealer(int64_t n, int dealers) { return absl::StrFormat("d%03d", n % dealers + 1); }
 
-// Leads 1..`leads` of the list campaign, one Dutch number each, due now, written as
-// imports write them (lead, route, schedule row with its copy of the lead's facts). One lead in a
-// hundred has no lawful basis and one in two thousand objected: the engine lets those go.
-absl::Status Populate(store::PgConn& conn, int64_t leads, int dealers, bool mobile) {
-  // 06-1xxxxxxx mobiles or 020-xxxxxxx Amsterdam lines, unique per lead.
-  const std::string raw = mobile ? "'06' || (10000000 + g)" : "'020' || (1000000 + g)";
-  const std::string e164 = mobile ? "'+316' || (10000000 + g)" : "'+3120' || (1000000 + g)";
-  const std::string type = mobile ? "'mobile'" : "'fixed_line'";
-  constexpr int64_t kChunk = 100'000;
-  for (int64_t lo = 1; lo <= leads; lo += kChunk) {
-    const int64_t hi = std::min(leads, lo + kChunk - 1);
-    const std::string range = absl::StrCat("generate_series(", lo, ", ", hi, ") g");
-    const std::string dealer = absl::StrCat("'d' || lpad(((g % ", dealers, ") + 1)::text, 3, '0')");
-    RETURN_IF_ERROR(conn.ExecScript(
-        absl::StrCat("INSERT INTO leads (id, dealer_id, campaign_id, kind, origin, first_name,"
-                     " consent_basis, consent_given_at) SELECT g, ",
-                     dealer,
-                     ", 1, 'passive', 'list_import', 'Klant',"
-                     " CASE WHEN g % 100 = 42 THEN 'none' ELSE 'opt_in' END,"
-                     " '2025-05-12 00:00:00+02' FROM ",
-                     range)));
-    RETURN_IF_ERROR(conn.ExecScript(absl::StrCat(
-        "INSERT INTO contact_routes (lead_id, position, channel, raw_value, normalized_value,"
-        " phone_type, usable) SELECT g, 0, 'phone', ",
-        raw, ", ", e164, ", ", type, ", true FROM ", range)));
-    RETURN_IF_ERROR(conn.ExecScript(absl::StrCat(
-        "INSERT INTO lead_schedule (lead_id, campaign_id, dealer_id, rank, due_at, claimable_at,"
-        " consent_basis, consent_given_at, first_name, routes, route_values) SELECT g, 1, ",
-        dealer,
-        ", 3, now() - interval '1 hour', now() - interval '1 hour',"
-        " CASE WHEN g % 100 = 42 THEN 'none' ELSE 'opt_in' END,"
-        " '2025-05-12 00:00:00+02', 'Klant', 'phone' || chr(31) || ",
-        e164, " || chr(31) || ", type, " || chr(31) || 'true' || chr(31) || 'false', ARRAY[", e164,
-        "] FROM ", range)));
-    RETURN_IF_ERROR(
-        conn.ExecScript(absl::StrCat("INSERT INTO suppressions (dealer_id, channel, value, reason)"
-                                     " SELECT NULL, 'all', ",
-                                     e164, ", 'objection' FROM ", range, " WHERE g % 2000 = 7")));
-  }
-  RETURN_IF_ERROR(conn.ExecScript(absl::StrCat("SELECT setval('leads_id_seq', ", leads, ")")));
-  return conn.ExecScript("VACUUM ANALYZE leads, contact_routes, lead_schedule, suppressions");
-}
-
 // A campaign manager's list: ';'-separated with Dutch headers, spread over the dealers, every
 // row a new person (numbers the populated leads do not use: mobiles 06-2xxxxxxx with an e-mail
 // address, or Utrecht lines 030-xxxxxxx without).
@@ -579,7 +536,8 @@ absl::StatusOr<LoadResult> RunLoad(const LoadOptions& o) {
   RETURN_IF_ERROR(world.conn->Exec(kCrmEndpoints, {crm_addr}).status());
   RETURN_IF_ERROR(world.conn->Exec(kDialingMode, {o.dialing_mode}).status());
   say(absl::StrCat("writing ", o.leads, " leads"));
-  RETURN_IF_ERROR(Populate(*world.conn, o.leads, o.dealers, o.mobile_numbers));
+  RETURN_IF_ERROR(PopulateBenchLeads(
+      *world.conn, {.from = 1, .to = o.leads, .dealers = o.dealers, .mobile = o.mobile_numbers}));
 
   std::vector<std::string> flags = {"--carrier=quick"};
   flags.insert(flags.end(), o.daemon_flags.begin(), o.daemon_flags.end());
