@@ -62,7 +62,7 @@ constexpr char kCopyVehicles[] =
     "COPY vehicles (lead_id, position, role, used, year, make, model, trim, vin, odometer_km,"
     " price_cents, comments) FROM STDIN";
 constexpr char kCopySchedule[] =
-    "COPY lead_schedule (lead_id, campaign_id, dealer_id, rank, origin, consent_basis,"
+    "COPY lead_schedule (lead_id, campaign_id, dealer_id, rank, action, origin, consent_basis,"
     " consent_given_at, relationship_last_at, first_name, last_name, routes, route_values)"
     " FROM STDIN";
 constexpr char kCopyEvents[] =
@@ -240,9 +240,9 @@ void LeadCopy::AddLead(const domain::Lead& l, int64_t import_id, int64_t source_
     RouteLine(l.id, static_cast<int>(i), l.contact_routes[i]);
   }
   if (l.campaign_id != 0) {
-    Line(schedule_, Int(l.id), Int(l.campaign_id), Text(l.dealer_id),
-         Int(static_cast<int64_t>(cadence::RankOf(l.origin, false, false))),
-         Text(domain::Name(l.origin)), Text(domain::Name(l.consent.basis)),
+    const int rank = FirstRank(l.origin, l.contact_routes);
+    Line(schedule_, Int(l.id), Int(l.campaign_id), Text(l.dealer_id), Int(rank),
+         Text(FirstAction(rank)), Text(domain::Name(l.origin)), Text(domain::Name(l.consent.basis)),
          OptTime(l.consent.given_at), OptTime(l.consent.relationship_last_at), Text(l.first_name),
          Text(l.last_name), Text(EncodeRoutes(l.contact_routes)),
          Text(RouteValuesLiteral(l.contact_routes)));

@@ -38,7 +38,8 @@ constexpr Query kSchedule = {
     "lead_schedule_insert",
     "WITH s AS (INSERT INTO lead_schedule (lead_id, campaign_id, dealer_id, rank, origin,"
     " consent_basis, consent_given_at, relationship_last_at, first_name, last_name, routes,"
-    " route_values) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::text[])"
+    " route_values, action) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::text[],"
+    " $13)"
     " RETURNING campaign_id)"
     " SELECT pg_notify('sv_schedule', campaign_id::text) FROM s"};
 constexpr Query kGetLead = {"lead_get", "SELECT " SV_LEAD_COLUMNS " FROM leads WHERE id = $1"};
@@ -198,12 +199,13 @@ absl::Status InsertLead(PgConn& conn, domain::Lead& l, absl::string_view actor) 
       (l.status != domain::LeadStatus::kNew && l.status != domain::LeadStatus::kInProgress)) {
     return absl::OkStatus();
   }
-  const int rank = static_cast<int>(cadence::RankOf(l.origin, false, false));
+  const int rank = FirstRank(l.origin, l.contact_routes);
   return conn
-      .Exec(kSchedule, {l.id, l.campaign_id, l.dealer_id, rank, domain::Name(l.origin),
-                        domain::Name(l.consent.basis), l.consent.given_at,
-                        l.consent.relationship_last_at, l.first_name, l.last_name,
-                        EncodeRoutes(l.contact_routes), RouteValuesLiteral(l.contact_routes)})
+      .Exec(kSchedule,
+            {l.id, l.campaign_id, l.dealer_id, rank, domain::Name(l.origin),
+             domain::Name(l.consent.basis), l.consent.given_at, l.consent.relationship_last_at,
+             l.first_name, l.last_name, EncodeRoutes(l.contact_routes),
+             RouteValuesLiteral(l.contact_routes), FirstAction(rank)})
       .status();
 }
 

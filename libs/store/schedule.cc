@@ -426,6 +426,22 @@ absl::Status RefreshScheduledRoutes(PgConn& conn, const std::vector<int64_t>& le
   return conn.Exec(kRefreshRoutes, {absl::StrCat("{", absl::StrJoin(lead_ids, ","), "}")}).status();
 }
 
+int FirstRank(domain::LeadOrigin origin, const std::vector<domain::ContactRoute>& routes) {
+  bool callable = false, messageable = false;
+  for (const domain::ContactRoute& r : routes) {
+    if (!r.usable || r.normalized_value.empty()) continue;
+    callable |= r.channel == domain::Channel::kPhone;
+    messageable |= r.channel != domain::Channel::kPhone;
+  }
+  const cadence::Action first =
+      !callable && messageable ? cadence::Action::kMessage : cadence::Action::kCall;
+  return static_cast<int>(cadence::RankOf(origin, false, false, first));
+}
+
+absl::string_view FirstAction(int rank) {
+  return rank == static_cast<int>(cadence::Rank::kMessage) ? "message" : "call";
+}
+
 std::string EncodeRoutes(const std::vector<domain::ContactRoute>& routes) {
   std::string out;
   for (const domain::ContactRoute& r : routes) {

@@ -149,6 +149,11 @@ absl::StatusOr<std::vector<cadence::AttemptFact>> AttemptFacts(PgConn& conn, int
 // contact_routes, and the array literal of their normalised values.
 std::string EncodeRoutes(const std::vector<domain::ContactRoute>& routes);
 std::string RouteValuesLiteral(const std::vector<domain::ContactRoute>& routes);
+// The claim class of a new lead from its routes alone (suppressions are checked at claim time):
+// a lead with no usable number but an address starts among the leads due a message.
+int FirstRank(domain::LeadOrigin origin, const std::vector<domain::ContactRoute>& routes);
+// "call", or "message" for a lead that starts among the leads due a message.
+absl::string_view FirstAction(int rank);
 
 struct CallListQuery {
   int64_t campaign_id = 0;

@@ -199,6 +199,24 @@ TEST_F(IntakeTest, PlaceholderNumbersAreImportedNotPrequalified) {
   EXPECT_FALSE(zeros[0].contact_routes(0).usable());
   EXPECT_TRUE(zeros[0].contact_routes(1).usable());  // Anna is routed to e-mail
   EXPECT_EQ(zeros[0].contact_routes(1).channel(), pb::CHANNEL_EMAIL);
+  // ...and starts among the leads due a message, where a dialer does not look; the others
+  // wait with the calls, where the claim explains they have no usable route.
+  store::Pool pool({.url = url_, .size = 1});
+  std::string classes;
+  EXPECT_THAT(store::InTransaction(pool,
+                                   [&](store::PgConn& c) -> absl::Status {
+                                     ASSIGN_OR_RETURN(
+                                         store::PgResult r,
+                                         c.Exec({"t_classes",
+                                                 "SELECT string_agg(l.first_name || ':' || s.rank"
+                                                 " || ':' || s.action, ' ' ORDER BY l.first_name)"
+                                                 " FROM lead_schedule s JOIN leads l ON l.id ="
+                                                 " s.lead_id"}));
+                                     classes = std::string(r.Get(0, 0));
+                                     return absl::OkStatus();
+                                   }),
+              IsOk());
+  EXPECT_EQ(classes, "Anna:5:message Bram:3:call Cees:3:call Dora:3:call");
 }
 
 TEST_F(IntakeTest, DuplicatesAreMergedWithinTheFileAndAgainstKnownLeads) {

@@ -599,5 +599,36 @@ TEST_F(SchedulingTest, ADialerClaimsCallsOnlyAndAMessagingToolMessagesOnly) {
   EXPECT_THAT(refused.error_message(), HasSubstr("only"));
 }
 
+TEST_F(SchedulingTest, ALeadWithOnlyAnAddressStartsAmongTheMessagesAndIsMailedNotDialled) {
+  // "0000000000" is kept but unusable: the lead is routed to its e-mail address, never dropped.
+  domain::Lead lead;
+  lead.dealer_id = "vandijk";
+  lead.campaign_id = campaign_;
+  lead.origin = domain::LeadOrigin::kListImport;
+  lead.kind = domain::LeadKind::kPassive;
+  lead.first_name = "Doof";
+  lead.consent.basis = domain::ConsentBasis::kOptIn;
+  lead.consent.given_at = absl::Now() - absl::Hours(24 * 30);
+  lead.contact_routes.push_back({.channel = domain::Channel::kPhone,
+                                 .raw_value = "0000000000",
+                                 .normalized_value = "",
+                                 .usable = false});
+  lead.contact_routes.push_back({.channel = domain::Channel::kEmail,
+                                 .raw_value = "doof@example.nl",
+                                 .normalized_value = "doof@example.nl",
+                                 .usable = true});
+  ASSERT_THAT(store::InsertLead(leads_->conn(), lead, "test"), IsOk());
+  EXPECT_EQ(leads_->Count(absl::StrCat("SELECT count(*) FROM lead_schedule WHERE lead_id = ",
+                                       lead.id, " AND rank = 5 AND action = 'message'")),
+            1);
+  EXPECT_THAT(Claim(*stub_, agent_, 5, 60, 0, "", pb::CONTACT_ACTION_CALL).leads(), SizeIs(0));
+  pb::ClaimLeadsResponse got = Claim(*stub_, agent_, 5, 60, 0, "", pb::CONTACT_ACTION_MESSAGE);
+  ASSERT_THAT(got.leads(), SizeIs(1));
+  EXPECT_EQ(got.leads(0).lead_id(), lead.id);
+  EXPECT_EQ(got.leads(0).action(), pb::CONTACT_ACTION_MESSAGE);
+  EXPECT_EQ(got.leads(0).route(), "doof@example.nl");
+  EXPECT_EQ(got.leads(0).reason(), "first message (no callable number)");
+}
+
 }  // namespace
 }  // namespace secondvoice
