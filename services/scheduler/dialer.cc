@@ -98,7 +98,9 @@ void Dialer::Stop() {
       if (call.session.empty()) Release(call.claim, "dialer stopped", options_.owner);
     }
     for (auto& [id, s] : sessions_) {
-      if (s->state == v1::AGENT_STATE_OFFERED && s->claim) {
+      if (s->recording) {
+        // A message sent: its record is on its way, and Stop waits for it below.
+      } else if (s->state == v1::AGENT_STATE_OFFERED && s->claim) {
         Release(*s->claim, "dialer stopped", s->agent);
       } else if (s->claim) {
         Lose(*s);
@@ -190,8 +192,9 @@ void Dialer::Disconnected(const std::string& session_id) {
     s->sink = nullptr;
     s->disconnected_at = loop_->Now();
     // An offered lead goes back at once; a call in progress is ended and recorded as agent-lost.
-    // A wrap-up waits for the agent to come back (Tick ends it after the resume window).
-    if (s->state == v1::AGENT_STATE_OFFERED && s->claim) {
+    // A wrap-up waits for the agent to come back (Tick ends it after the resume window), and a
+    // message the agent said was sent is recorded all the same.
+    if (s->state == v1::AGENT_STATE_OFFERED && s->claim && !s->recording) {
       Release(*s->claim, "agent disconnected", s->agent);
       s->claim.reset();
     } else if (InCall(s->state)) {
@@ -896,6 +899,7 @@ void Dialer::Available(Session& s, const std::string& reason) {
   s.outcome_pending = false;
   s.connected = false;
   SetState(s, v1::AGENT_STATE_AVAILABLE, reason);
+  if (s.sink == nullptr) return;  // gone meanwhile: nothing for it until it comes back
   // A customer already waiting goes to the first agent who comes free.
   for (const std::string& id : waiting_) {
     auto it = calls_.find(id);
@@ -906,7 +910,7 @@ void Dialer::Available(Session& s, const std::string& reason) {
     }
   }
   s.next_fetch = loop_->Now();
-  if (!s.fetching && s.sink != nullptr) Fetch(s);
+  if (!s.fetching) Fetch(s);
 }
 
 void Dialer::Lose(Session& s) {

@@ -363,6 +363,52 @@ TEST_F(DialerTest, AKilledStreamLosesNeitherTheLeadNorTheAttempt) {
             5);
 }
 
+TEST_F(DialerTest, AMessageSentJustBeforeTheConnectionDropsIsRecorded) {
+  // Nobody answers: the first offer is a call, the next one the message after it.
+  Start(pb::DIALING_MODE_PROGRESSIVE, 1, /*answer_rate=*/0.0, /*email=*/true);
+  int64_t lead = 0;
+  {
+    TestAgent agent(harness_->channel());
+    agent.Login();
+    ASSERT_TRUE(agent.Next([](const auto& e) { return Is(e, pb::AgentEvent::kSessionStarted); }));
+    agent.SetAvailable();
+    auto message = agent.Next([](const auto& e) {
+      return Is(e, pb::AgentEvent::kLeadOffered) &&
+             e.lead_offered().action() == pb::CONTACT_ACTION_MESSAGE;
+    });
+    ASSERT_TRUE(message.has_value());
+    const pb::AgentEvent::LeadOffered& o = message->lead_offered();
+    lead = o.lead().id();
+    EXPECT_FALSE(o.auto_dial());
+    EXPECT_THAT(o.route(), ::testing::EndsWith("@example.nl"));
+    EXPECT_EQ(o.offer_reason(), "message after the first call");
+    // A message offer cannot be dialled.
+    pb::AgentMessage dial;
+    dial.mutable_dial()->set_offer_id(o.offer_id());
+    agent.Send(dial);
+    auto refused = agent.Next([](const auto& e) { return Is(e, pb::AgentEvent::kError); });
+    ASSERT_TRUE(refused.has_value());
+    EXPECT_EQ(refused->error().code(), 9);
+    EXPECT_THAT(refused->error().message(), ::testing::HasSubstr("due a message"));
+    pb::AgentMessage sent;
+    sent.mutable_message_sent()->set_offer_id(o.offer_id());
+    sent.mutable_message_sent()->set_notes("sorry we missed you");
+    agent.Send(sent);
+    agent.Kill();
+  }
+  const std::string mailed =
+      absl::StrCat("SELECT count(*) FROM attempts WHERE lead_id = ", lead,
+                   " AND channel = 'email' AND outcome = 'email_sent' AND by_whom = 'agent-test'"
+                   " AND notes = 'sorry we missed you'");
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (Count(mailed) == 0 && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(50));
+  EXPECT_EQ(Count(mailed), 1);
+  // ...and the lead waits for its second call, not given back as if nothing had been sent.
+  EXPECT_EQ(Count(absl::StrCat("SELECT count(*) FROM lead_schedule WHERE lead_id = ", lead,
+                               " AND action = 'call' AND rank = 4 AND due_at > now()")),
+            1);
+}
+
 TEST_F(DialerTest, AReconnectingAgentResumesItsWrapUpAndRecordsTheOutcome) {
   Start(pb::DIALING_MODE_PROGRESSIVE, 3, /*answer_rate=*/0.95);
   std::string session;
