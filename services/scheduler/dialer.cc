@@ -660,10 +660,6 @@ void Dialer::PlacePredictive(Queue& q, int n) {
           Release((*got)[i], "dialer stopping", options_.owner);
           continue;
         }
-        if ((*got)[i].action != cadence::Action::kCall) {
-          Release((*got)[i], "due a message, not a call", options_.owner);
-          continue;
-        }
         Call call;
         call.id = absl::StrCat("c-", instance_, "-", next_id_++);
         call.queue = id;

@@ -561,6 +561,17 @@ double Bias(const Decision& d) {
   return std::stod(d.why.substr(at + 6));
 }
 
+// The last of two hours of decisions every ten seconds on the same queue and ledger.
+Decision AfterTwoHours(PredictivePacer& pacer, const QueueView& q, const AbandonLedger& ledger) {
+  Decision d;
+  for (int t = 0; t <= 720; ++t) {
+    QueueView later = q;
+    later.now = kT0 + absl::Seconds(10 * t);
+    d = pacer.Decide(later, Ample(), ledger);
+  }
+  return d;
+}
+
 // Once a minute the risk a call may carry is corrected by the abandons the model expected of the
 // calls it placed against those that happened: more calls when fewer happened, fewer when more
 // did.
@@ -582,13 +593,8 @@ TEST(PredictivePacer, TheRiskIsCorrectedByWhatTheModelExpectedAgainstWhatHappene
   const int first = PredictivePacer(Loose(o.risk)).Decide(q, Ample(), calm).calls;
   ASSERT_EQ(first, PredictivePacer(Loose(o.risk)).Decide(q, Ample(), rough).calls);
   // Two hours of decisions every ten seconds, each expecting a little of an abandon.
-  Decision c, r;
-  for (int t = 0; t <= 720; ++t) {
-    QueueView later = q;
-    later.now = kT0 + absl::Seconds(10 * t);
-    c = after_calm.Decide(later, Ample(), calm);
-    r = after_rough.Decide(later, Ample(), rough);
-  }
+  const Decision c = AfterTwoHours(after_calm, q, calm);
+  const Decision r = AfterTwoHours(after_rough, q, rough);
   ASSERT_GT(c.expected_abandons, 0.005);
   EXPECT_GT(c.calls, first);
   EXPECT_LT(r.calls, first);
@@ -614,13 +620,8 @@ TEST(PredictivePacer, TheCorrectionComparesRatesNotCounts) {
   };
   const AbandonLedger all = ledger(6000, 60), half = ledger(3000, 30);
   PredictivePacer a, b;
-  Decision da, db;
-  for (int t = 0; t <= 720; ++t) {
-    QueueView later = q;
-    later.now = kT0 + absl::Seconds(10 * t);
-    da = a.Decide(later, Ample(), all);
-    db = b.Decide(later, Ample(), half);
-  }
+  const Decision da = AfterTwoHours(a, q, all);
+  const Decision db = AfterTwoHours(b, q, half);
   EXPECT_NEAR(Bias(da), Bias(db), 0.1 * Bias(da)) << da.why << "\n" << db.why;
 }
 
